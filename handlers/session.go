@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/gob"
+	"net/http"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"cpor/models"
+	"cpor/views"
+)
+
+const cookieName = "cpor_session"
+
+func init() { gob.Register([]views.Flash{}) }
+
+// sessionCookies wraps a gorilla CookieStore. The cookie holds only the
+// session token and one-time flash messages; who the person is lives in the
+// sessions table, so signing out or disabling someone ends it at once.
+type sessionCookies struct {
+	store *sessions.CookieStore
+}
+
+func deriveKey(secret []byte, label string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(label))
+	return m.Sum(nil)
+}
+
+func newSessionCookies(cfg Config) *sessionCookies {
+	s := sessions.NewCookieStore(deriveKey(cfg.SessionKey, "cookie-hash"), deriveKey(cfg.SessionKey, "cookie-block"))
+	// gorilla's defaults (Secure, SameSite=None, 30 days) are wrong for us; set every option.
+	s.Options = &sessions.Options{
+		Path:     "/",
+		MaxAge:   int(models.SessionMaxAge.Seconds()),
+		HttpOnly: true,
+		Secure:   cfg.SecureCookies,
+		// Lax, not Strict: people arriving from an email link must look signed in.
+		SameSite: http.SameSiteLaxMode,
+	}
+	s.MaxAge(s.Options.MaxAge)
+	return &sessionCookies{store: s}
+}
+
+// get returns the request's cookie session (a new one if the cookie is missing or bad).
+func (s *sessionCookies) get(c echo.Context) *sessions.Session {
+	sess, _ := s.store.Get(c.Request(), cookieName) // a bad cookie yields a fresh session
+	return sess
+}
+
+func (s *sessionCookies) save(c echo.Context, sess *sessions.Session) error {
+	return sess.Save(c.Request(), c.Response())
+}
+
+// addFlash queues a message for the next page.
+func (s *sessionCookies) addFlash(c echo.Context, kind, text string) {
+	sess := s.get(c)
+	fl, _ := sess.Values["flash"].([]views.Flash)
+	sess.Values["flash"] = append(fl, views.Flash{Kind: kind, Text: text})
+	_ = s.save(c, sess)
+}
+
+// takeFlash returns and clears the queued messages.
+func (s *sessionCookies) takeFlash(c echo.Context) []views.Flash {
+	sess := s.get(c)
+	fl, _ := sess.Values["flash"].([]views.Flash)
+	if len(fl) > 0 {
+		delete(sess.Values, "flash")
+		_ = s.save(c, sess)
+	}
+	return fl
+}

@@ -1,0 +1,183 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	sqlite "gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/callbacks"
+	"gorm.io/gorm/logger"
+)
+
+// DB holds the two handles on one SQLite file. SQLite allows one writer at a
+// time, so every write goes through W (one connection, immediate transactions:
+// a deferred transaction that reads and then writes fails at once with
+// "database is locked" whatever the busy timeout). Reads use the small pool R.
+type DB struct {
+	W    *gorm.DB
+	R    *gorm.DB
+	Path string
+}
+
+const busyTimeoutMs = 10000
+
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", fmt.Sprint(busyTimeoutMs))
+	q.Set("_foreign_keys", "on")
+	// NORMAL in WAL mode survives a killed process (the WAL is in the OS page
+	// cache before COMMIT returns); only a power loss can drop the last commits.
+	q.Set("_synchronous", "NORMAL")
+	if readOnly {
+		q.Set("mode", "ro")
+		q.Set("_txlock", "deferred")
+	} else {
+		q.Set("_txlock", "immediate")
+		q.Set("mode", "rwc")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path and checks its settings.
+// It does not migrate; see Migrate and CheckSchema.
+func Open(path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	// A fresh *gorm.Config per handle: gorm.Open keeps the config and stores
+	// its callbacks in it, so a shared one would give the writer the reader's.
+	w, err := gorm.Open(sqlite.Open(dsn(path, false)), newGormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	wsql, _ := w.DB()
+	wsql.SetMaxOpenConns(1)
+	wsql.SetMaxIdleConns(1)
+	wsql.SetConnMaxLifetime(0)
+	withoutReturning(w)
+
+	r, err := gorm.Open(sqlite.Open(dsn(path, true)), newGormConfig())
+	if err != nil {
+		wsql.Close()
+		return nil, fmt.Errorf("open database for reading: %w", err)
+	}
+	rsql, _ := r.DB()
+	rsql.SetMaxOpenConns(4)
+	rsql.SetMaxIdleConns(4)
+	rsql.SetConnMaxLifetime(0)
+
+	db := &DB{W: w, R: r, Path: path}
+	if err := db.checkPragmas(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func newGormConfig() *gorm.Config {
+	return &gorm.Config{
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+		PrepareStmt:            true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+}
+
+// withoutReturning makes Create use LastInsertId instead of INSERT … RETURNING.
+// With RETURNING, GORM reads the returned row and resets the statement in a
+// way that keeps SQLite's auto-checkpoint from running, and the -wal file then
+// grows without bound under a steady stream of inserts.
+func withoutReturning(db *gorm.DB) {
+	cfg := &callbacks.Config{
+		CreateClauses:        []string{"INSERT", "VALUES", "ON CONFLICT"},
+		LastInsertIDReversed: true,
+	}
+	db.Callback().Create().Clauses = cfg.CreateClauses
+	if err := db.Callback().Create().Replace("gorm:create", callbacks.Create(cfg)); err != nil {
+		panic(err)
+	}
+}
+
+// checkPragmas reads the settings back: the driver silently ignores DSN keys
+// it does not know, so a typo would otherwise run the server without WAL or
+// foreign keys.
+func (db *DB) checkPragmas() error {
+	for _, h := range []struct {
+		name string
+		db   *gorm.DB
+	}{{"writer", db.W}, {"reader", db.R}} {
+		var mode string
+		var fk, busy int
+		if err := h.db.Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil {
+			return err
+		}
+		if err := h.db.Raw("PRAGMA foreign_keys").Scan(&fk).Error; err != nil {
+			return err
+		}
+		if err := h.db.Raw("PRAGMA busy_timeout").Scan(&busy).Error; err != nil {
+			return err
+		}
+		if mode != "wal" || fk != 1 || busy < 1000 {
+			return fmt.Errorf("database %s settings are wrong (journal_mode=%s foreign_keys=%d busy_timeout=%d); refusing to run", h.name, mode, fk, busy)
+		}
+	}
+	return db.checkImmediate()
+}
+
+// checkImmediate proves that a write transaction takes the write lock when it
+// begins: while one is open, another connection cannot start a write.
+func (db *DB) checkImmediate() error {
+	probe, err := sql.Open("sqlite3", "file:"+db.Path+"?_busy_timeout=0&_txlock=immediate")
+	if err != nil {
+		return err
+	}
+	defer probe.Close()
+	tx := db.W.Begin()
+	if tx.Error != nil {
+		return tx.Error
+	}
+	defer tx.Rollback()
+	ptx, err := probe.BeginTx(context.Background(), nil)
+	if err == nil {
+		ptx.Rollback()
+		return errors.New("database writer does not use immediate transactions; refusing to run")
+	}
+	return nil
+}
+
+// Close closes both handles, the reader first.
+func (db *DB) Close() error {
+	var errs []error
+	for _, h := range []*gorm.DB{db.R, db.W} {
+		if s, err := h.DB(); err == nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Checkpoint copies the WAL into the database and truncates it. The worker
+// calls it on a schedule as a second guard on the WAL's size.
+func (db *DB) Checkpoint() error {
+	return db.W.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+}
+
+// Backup writes a consistent copy of the live database to dst with VACUUM
+// INTO, which reads inside one transaction while the server keeps serving.
+func (db *DB) Backup(dst string) error {
+	if _, err := os.Stat(dst); err == nil {
+		return fmt.Errorf("%s already exists", dst)
+	}
+	return db.R.Exec("VACUUM INTO ?", dst).Error
+}

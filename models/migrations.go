@@ -1,0 +1,268 @@
+package models
+
+import (
+	"fmt"
+	"time"
+)
+
+// migrations is the ordered, append-only list of schema changes. Entry i moves
+// the schema from version i to i+1. Never edit an entry that has shipped; add
+// a new one. Each runs in its own transaction together with its version row.
+var migrations = []string{
+	// 1: foundation — organisations, locations, users, sessions, reference
+	// data, tenant directory, holidays, audit log.
+	`
+CREATE TABLE organisations (
+	id INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+	language TEXT NOT NULL DEFAULT 'en' CHECK (language IN ('en','hu')),
+	disabled INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL
+);
+CREATE TABLE programs (
+	id INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE,
+	solution_area TEXT NOT NULL CHECK (solution_area IN ('m365','bizapps')),
+	retired INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE activities (
+	id INTEGER PRIMARY KEY,
+	solution_area TEXT NOT NULL CHECK (solution_area IN ('m365','bizapps')),
+	name TEXT NOT NULL,
+	earns_incentive INTEGER NOT NULL DEFAULT 1,
+	retired INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (solution_area, name)
+);
+CREATE TABLE products (
+	id INTEGER PRIMARY KEY,
+	solution_area TEXT NOT NULL CHECK (solution_area IN ('m365','bizapps')),
+	name TEXT NOT NULL,
+	granularity TEXT NOT NULL CHECK (granularity IN ('workload','subscription')),
+	retired INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (solution_area, name)
+);
+CREATE TABLE locations (
+	id INTEGER PRIMARY KEY,
+	organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+	mpn_id TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL DEFAULT '',
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX locations_organisation ON locations(organisation_id);
+CREATE TABLE location_programs (
+	location_id INTEGER NOT NULL REFERENCES locations(id) ON DELETE CASCADE,
+	program_id INTEGER NOT NULL REFERENCES programs(id),
+	PRIMARY KEY (location_id, program_id)
+) WITHOUT ROWID;
+CREATE TABLE users (
+	id INTEGER PRIMARY KEY,
+	email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+	name TEXT NOT NULL DEFAULT '',
+	role TEXT NOT NULL CHECK (role IN ('incentives_admin','incentives_user','reviewer','operator')),
+	organisation_id INTEGER REFERENCES organisations(id),
+	language TEXT NOT NULL DEFAULT '' CHECK (language IN ('','en','hu')),
+	password_hash TEXT NOT NULL DEFAULT '',
+	disabled INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL,
+	CHECK ((role IN ('incentives_admin','incentives_user')) = (organisation_id IS NOT NULL))
+);
+CREATE INDEX users_organisation ON users(organisation_id, role);
+CREATE TABLE user_locations (
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	location_id INTEGER NOT NULL REFERENCES locations(id) ON DELETE CASCADE,
+	PRIMARY KEY (user_id, location_id)
+) WITHOUT ROWID;
+CREATE TABLE sessions (
+	id_hash BLOB PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at INTEGER NOT NULL,
+	seen_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	ip TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE tenants (
+	id TEXT PRIMARY KEY,
+	name TEXT NOT NULL,
+	updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE tenant_domains (
+	domain TEXT PRIMARY KEY COLLATE NOCASE,
+	tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX tenant_domains_tenant ON tenant_domains(tenant_id);
+CREATE TABLE tenant_contacts (
+	id INTEGER PRIMARY KEY,
+	tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+	name TEXT NOT NULL DEFAULT '',
+	email TEXT NOT NULL COLLATE NOCASE,
+	language TEXT NOT NULL DEFAULT 'en' CHECK (language IN ('en','hu')),
+	UNIQUE (tenant_id, email)
+);
+CREATE INDEX tenant_contacts_email ON tenant_contacts(email);
+CREATE TABLE subscriptions (
+	id TEXT PRIMARY KEY,
+	tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+	product_id INTEGER NOT NULL REFERENCES products(id),
+	channel TEXT NOT NULL CHECK (channel IN ('VL','Web Direct','CSP')),
+	state TEXT NOT NULL CHECK (state IN ('provisioning','active','grace','ended')),
+	updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX subscriptions_tenant ON subscriptions(tenant_id);
+CREATE TABLE holidays (
+	day TEXT PRIMARY KEY,
+	name TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+	id INTEGER PRIMARY KEY,
+	at INTEGER NOT NULL,
+	actor_id INTEGER,
+	actor TEXT NOT NULL,
+	ip TEXT NOT NULL DEFAULT '',
+	kind TEXT NOT NULL,
+	object TEXT NOT NULL DEFAULT '',
+	detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_at ON audit_log(at);
+CREATE INDEX audit_log_kind ON audit_log(kind, at);
+CREATE INDEX audit_log_actor ON audit_log(actor_id, at);
+
+INSERT INTO programs (id, name, solution_area) VALUES
+	(1, 'OSA Sell', 'bizapps'),
+	(2, 'OSU – Microsoft 365', 'm365'),
+	(3, 'OSU – Business Applications', 'bizapps');
+INSERT INTO activities (solution_area, name, earns_incentive) VALUES
+	('m365', 'Usage', 1),
+	('bizapps', 'Presales', 1),
+	('bizapps', 'Usage', 1),
+	('bizapps', 'Revenue association', 0);
+INSERT INTO products (solution_area, name, granularity) VALUES
+	('m365', 'Exchange Online', 'workload'),
+	('m365', 'SharePoint Online', 'workload'),
+	('m365', 'OneDrive for Business', 'workload'),
+	('m365', 'Microsoft Teams', 'workload'),
+	('m365', 'Microsoft 365 Apps', 'workload'),
+	('m365', 'Yammer', 'workload'),
+	('m365', 'Microsoft Intune', 'workload'),
+	('m365', 'Azure AD Premium', 'workload'),
+	('m365', 'Azure Information Protection', 'workload'),
+	('m365', 'Windows Enterprise', 'workload'),
+	('m365', 'Microsoft Defender', 'workload'),
+	('bizapps', 'Dynamics 365 Sales', 'subscription'),
+	('bizapps', 'Customer Service', 'subscription'),
+	('bizapps', 'Field Service', 'subscription'),
+	('bizapps', 'Marketing', 'subscription'),
+	('bizapps', 'Finance', 'subscription'),
+	('bizapps', 'Supply Chain Management', 'subscription'),
+	('bizapps', 'Commerce', 'subscription'),
+	('bizapps', 'Human Resources', 'subscription'),
+	('bizapps', 'Project Operations', 'subscription'),
+	('bizapps', 'Business Central', 'subscription'),
+	('bizapps', 'Power Apps', 'subscription'),
+	('bizapps', 'Power Automate', 'subscription');
+`,
+	// 2: mail outbox and single-use account links (password reset, invitation).
+	`
+CREATE TABLE outbox (
+	id INTEGER PRIMARY KEY,
+	kind TEXT NOT NULL,
+	to_email TEXT NOT NULL,
+	to_name TEXT NOT NULL DEFAULT '',
+	language TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	text_body TEXT NOT NULL,
+	html_body TEXT NOT NULL,
+	secret TEXT NOT NULL DEFAULT '',
+	claim_id INTEGER,
+	state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued','retrying','sent','failed')),
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at INTEGER NOT NULL,
+	last_error TEXT NOT NULL DEFAULT '',
+	created_at INTEGER NOT NULL,
+	sent_at INTEGER
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state IN ('queued','retrying');
+CREATE INDEX outbox_created ON outbox(created_at);
+CREATE INDEX outbox_claim ON outbox(claim_id) WHERE claim_id IS NOT NULL;
+CREATE TABLE account_tokens (
+	hash BLOB PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	purpose TEXT NOT NULL CHECK (purpose IN ('reset','invite')),
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	used_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX account_tokens_user ON account_tokens(user_id);
+`,
+}
+
+// LatestSchema is the version a fully migrated database has.
+func LatestSchema() int { return len(migrations) }
+
+// SchemaVersion returns the version recorded in the database (0 when empty).
+func (db *DB) SchemaVersion() (int, error) {
+	var n int
+	err := db.R.Raw(`SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_migrations'`).Scan(&n).Error
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	var v int
+	err = db.R.Raw(`SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v).Error
+	return v, err
+}
+
+// Migrate applies every pending migration, each in its own transaction.
+// It returns the versions it applied.
+func (db *DB) Migrate() ([]int, error) {
+	if err := db.W.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`).Error; err != nil {
+		return nil, err
+	}
+	cur, err := db.SchemaVersion()
+	if err != nil {
+		return nil, err
+	}
+	if cur > len(migrations) {
+		return nil, fmt.Errorf("database schema version %d is newer than this program knows (%d)", cur, len(migrations))
+	}
+	var applied []int
+	for v := cur + 1; v <= len(migrations); v++ {
+		if err := db.applyMigration(v); err != nil {
+			return applied, fmt.Errorf("migration %d: %w", v, err)
+		}
+		applied = append(applied, v)
+	}
+	return applied, nil
+}
+
+// applyMigration runs one multi-statement migration through database/sql:
+// GORM's prepared-statement cache would prepare only its first statement.
+func (db *DB) applyMigration(v int) error {
+	sqlDB, err := db.W.DB()
+	if err != nil {
+		return err
+	}
+	tx, err := sqlDB.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(migrations[v-1]); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, Ms(time.Now())); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// CheckSchema returns an error unless the database is at the latest version.
+func (db *DB) CheckSchema() error {
+	v, err := db.SchemaVersion()
+	if err != nil {
+		return err
+	}
+	if v != len(migrations) {
+		return fmt.Errorf("database schema is at version %d, this program needs %d: run `cpor migrate` (or serve with --migrate)", v, len(migrations))
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Mail is an email to queue. Data carries the kind's facts for the composer.
+type Mail struct {
+	Kind    string
+	To      string
+	ToName  string
+	Lang    string
+	ClaimID int64
+	// Secret is a personal link inside the message. The stored copy keeps it
+	// only until delivery, then it is blanked.
+	Secret string
+	Data   any
+}
+
+// Composer renders a Mail's subject and its plain-text and HTML bodies in
+// the mail's language. The views package implements it with templ.
+type Composer interface {
+	Compose(m *Mail) (subject, text, html string, err error)
+}
+
+// Outbox message states.
+const (
+	MailQueued   = "queued"
+	MailRetrying = "retrying"
+	MailSent     = "sent"
+	MailFailed   = "failed"
+)
+
+// OutboxMessage is a stored email.
+type OutboxMessage struct {
+	ID            int64
+	Kind          string
+	ToEmail       string
+	ToName        string
+	Language      string
+	Subject       string
+	TextBody      string
+	HTMLBody      string `gorm:"column:html_body"`
+	ClaimID       int64
+	State         string
+	Attempts      int
+	NextAttemptAt Time
+	LastError     string
+	CreatedAt     Time
+	SentAt        Time
+}
+
+// enqueue renders m and stores it in the outbox inside the caller's
+// transaction, so the message exists exactly when the change that caused it
+// does. It returns the message's ID.
+func (s *Store) enqueue(tx *gorm.DB, m *Mail) (int64, error) {
+	if s.compose == nil {
+		return 0, fmt.Errorf("no mail composer configured")
+	}
+	subject, text, html, err := s.compose.Compose(m)
+	if err != nil {
+		return 0, fmt.Errorf("compose %s mail: %w", m.Kind, err)
+	}
+	now := Ms(s.Now())
+	if err := tx.Exec(`INSERT INTO outbox (kind, to_email, to_name, language, subject, text_body, html_body, secret, claim_id,
+		state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+		m.Kind, m.To, m.ToName, m.Lang, subject, text, html, m.Secret, nullID(m.ClaimID), now, now).Error; err != nil {
+		return 0, err
+	}
+	return lastID(tx)
+}
+
+// MailFilter selects rows of the mail log.
+type MailFilter struct {
+	State  string
+	Search string // part of the recipient's address
+	Before int64  // keyset: ID below which to list
+	Limit  int
+}
+
+const mailLogColumns = `id, kind, to_email, to_name, language, subject, claim_id, state, attempts, next_attempt_at, last_error, created_at, sent_at`
+
+// MailLog lists outbox messages, newest first, without their bodies.
+func (s *Store) MailLog(ctx context.Context, f MailFilter) ([]OutboxMessage, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	q := s.r(ctx).Table("outbox").Select(mailLogColumns)
+	if f.State != "" {
+		q = q.Where("state = ?", f.State)
+	}
+	if f.Search != "" {
+		q = q.Where("to_email LIKE ? ESCAPE '\\'", "%"+escapeLike(f.Search)+"%")
+	}
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	var out []OutboxMessage
+	err := q.Order("id DESC").Limit(f.Limit).Scan(&out).Error
+	return out, err
+}
+
+// OutboxByID returns one stored message with its bodies.
+func (s *Store) OutboxByID(ctx context.Context, id int64) (*OutboxMessage, error) {
+	var m OutboxMessage
+	if err := s.r(ctx).Raw(`SELECT `+mailLogColumns+`, text_body, html_body FROM outbox WHERE id = ?`, id).Scan(&m).Error; err != nil {
+		return nil, err
+	}
+	if m.ID == 0 {
+		return nil, ErrNotFound
+	}
+	return &m, nil
+}
+
+// ResendMail puts a failed message back in the queue.
+func (s *Store) ResendMail(ctx context.Context, a Actor, id int64) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE outbox SET state = 'queued', attempts = 0, next_attempt_at = ?, last_error = '' WHERE id = ? AND state = 'failed'`,
+			Ms(s.Now()), id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrConflict
+		}
+		return s.audit(tx, a, "mail.resend", fmt.Sprintf("mail:%d", id), "")
+	})
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// dueMail returns up to n messages whose next attempt is due.
+func (s *Store) dueMail(ctx context.Context, now time.Time, n int) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := s.r(ctx).Raw(`SELECT `+mailLogColumns+`, text_body, html_body FROM outbox
+		WHERE state IN ('queued','retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, Ms(now), n).Scan(&out).Error
+	return out, err
+}
+
+// markSent records a delivery and blanks the personal link in the stored copy.
+func (s *Store) markSent(ctx context.Context, id int64) error {
+	return s.w(ctx).Exec(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '',
+		text_body = CASE WHEN secret = '' THEN text_body ELSE replace(text_body, secret, '[link removed after delivery]') END,
+		html_body = CASE WHEN secret = '' THEN html_body ELSE replace(html_body, secret, '[link removed after delivery]') END,
+		secret = '' WHERE id = ?`, Ms(s.Now()), id).Error
+}
+
+// markFailedAttempt records a failed attempt: retrying with backoff, or
+// failed for good once the attempts are used up.
+func (s *Store) markFailedAttempt(ctx context.Context, m OutboxMessage, cause error, maxAttempts int, base time.Duration) error {
+	attempts := m.Attempts + 1
+	state := MailRetrying
+	if attempts >= maxAttempts {
+		state = MailFailed
+	}
+	next := s.Now().Add(base << (attempts - 1))
+	msg := cause.Error()
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	return s.w(ctx).Exec(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`,
+		state, attempts, Ms(next), msg, m.ID).Error
+}
