@@ -40,6 +40,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// Partners.
 	partner := web.Group("", requireRole(models.RoleAdmin, models.RoleUser))
 	partner.GET("/dashboard", s.dashboard)
+	s.partnerOrgRoutes(partner)
 
 	// Reviewers.
 	reviewer := web.Group("/review", requireRole(models.RoleReviewer))
@@ -48,6 +49,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// Operators.
 	operator := web.Group("/admin", requireRole(models.RoleOperator))
 	operator.GET("", s.operatorHome)
+	s.operatorRoutes(operator)
 }
 
 // home sends each role to its own home page, and anonymous people to sign in.

@@ -341,8 +341,14 @@ func (s *Store) applyDirectoryRow(tx *gorm.DB, ref *RefData, r dirRow) (msg, arg
 	return "", "", nil
 }
 
-// upsertSubscription writes a subscription row.
+// upsertSubscription writes a subscription row. A subscription that becomes
+// ended schedules the ending of its open claim lines.
 func (s *Store) upsertSubscription(tx *gorm.DB, sub Subscription) error {
+	if sub.State == SubEnded {
+		if err := s.scheduleSubscriptionEnded(tx, sub.ID); err != nil {
+			return err
+		}
+	}
 	return tx.Exec(`INSERT INTO subscriptions (id, tenant_id, product_id, channel, state, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET product_id = excluded.product_id, channel = excluded.channel, state = excluded.state, updated_at = excluded.updated_at`,
 		sub.ID, sub.TenantID, sub.ProductID, sub.Channel, sub.State, Ms(s.Now())).Error

@@ -5,6 +5,7 @@ package views
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed locales/*.toml
+//go:embed locales
 var localeFiles embed.FS
 
 // Languages the product speaks, in the order of the language switch.
@@ -38,17 +39,35 @@ func mustLoadCatalog() *Catalog {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	c := &Catalog{bundle: b, localizers: map[string]*i18n.Localizer{}, plain: map[string]map[string]string{}, ids: map[string][]string{}}
+	// locales/<lang>/<area>.toml: one file per area of the product, so each
+	// area's messages sit together; IDs must be unique across a language.
 	for _, lang := range Languages {
-		mf, err := b.LoadMessageFileFS(localeFiles, "locales/"+lang+".toml")
-		if err != nil {
-			panic(fmt.Sprintf("message catalogue %s: %v", lang, err))
-		}
 		c.localizers[lang] = i18n.NewLocalizer(b, lang)
 		c.plain[lang] = map[string]string{}
-		for _, m := range mf.Messages {
-			c.ids[lang] = append(c.ids[lang], m.ID)
-			if !strings.Contains(m.Other, "{{") && m.One == "" {
-				c.plain[lang][m.ID] = m.Other
+		files, err := fs.Glob(localeFiles, "locales/"+lang+"/*.toml")
+		if err != nil || len(files) == 0 {
+			panic(fmt.Sprintf("message catalogue %s: no files", lang))
+		}
+		seen := map[string]string{}
+		for _, f := range files {
+			data, err := fs.ReadFile(localeFiles, f)
+			if err != nil {
+				panic(err)
+			}
+			// go-i18n takes the language from the file name: <area>.<lang>.toml.
+			mf, err := b.ParseMessageFileBytes(data, strings.TrimSuffix(f, ".toml")+"."+lang+".toml")
+			if err != nil {
+				panic(fmt.Sprintf("message catalogue %s: %v", f, err))
+			}
+			for _, m := range mf.Messages {
+				if prev, dup := seen[m.ID]; dup {
+					panic(fmt.Sprintf("message %s is in both %s and %s", m.ID, prev, f))
+				}
+				seen[m.ID] = f
+				c.ids[lang] = append(c.ids[lang], m.ID)
+				if !strings.Contains(m.Other, "{{") && m.One == "" {
+					c.plain[lang][m.ID] = m.Other
+				}
 			}
 		}
 		sort.Strings(c.ids[lang])
