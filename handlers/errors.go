@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -55,8 +56,31 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status < 500 {
 		rid = ""
 	}
-	if rerr := s.render(c, status, errorpages.Error(page, rid)); rerr != nil {
+	// The error arrives after ContextTimeout has returned and cancelled the
+	// request's context; templ refuses to render into a cancelled context, so
+	// render the page with one that keeps the values but not the cancellation.
+	c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
+	if rerr := s.render(c, status, errorpages.Error(page, rid, conflictBack(err))); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(status, http.StatusText(status))
 	}
+}
+
+// conflict is a 409 whose page offers to reload the claim it is about.
+type conflict struct{ back string }
+
+func (c *conflict) Error() string { return "conflict" }
+
+// Is makes a conflict match models.ErrConflict for statusOf.
+func (c *conflict) Is(target error) bool { return target == models.ErrConflict }
+
+// conflictAt wraps a 409 so its page links back to url.
+func conflictAt(url string) error { return &conflict{back: url} }
+
+func conflictBack(err error) string {
+	var c *conflict
+	if errors.As(err, &c) {
+		return c.back
+	}
+	return ""
 }

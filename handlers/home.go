@@ -17,3 +17,7 @@ func (s *Server) reviewQueue(c echo.Context) error {
 }
 
 func (s *Server) operatorHome(c echo.Context) error { return redirect(c, "/admin/orgs") }
+
+func (s *Server) claimList(c echo.Context) error {
+	return s.render(c, http.StatusOK, home.Placeholder("nav.claims"))
+}

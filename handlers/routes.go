@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 
 	"cpor/models"
@@ -30,6 +32,17 @@ func (s *Server) routes(e *echo.Echo) {
 	web.GET("/account/password/:token", auth.SetPasswordForm)
 	web.POST("/account/password/:token", auth.SetPassword)
 
+	// Customers, through emailed links (no account).
+	cust := &Customer{Server: s}
+	web.GET("/c/new", cust.NewLinkForm)
+	web.POST("/c/new", cust.NewLink)
+	link := web.Group("/c/:token", cust.tokenPage)
+	link.GET("", cust.Show)
+	link.POST("/accept", cust.decide(models.ActCustomerAccept, "customer.done_accept"))
+	link.POST("/opt-out", cust.decide(models.ActCustomerOptOut, "customer.done_optout"))
+	link.GET("/end", cust.ConfirmEnd)
+	link.POST("/end", cust.decide(models.ActCustomerEnd, "customer.done_end"))
+
 	// Everyone signed in.
 	profile := &Profile{Server: s}
 	me := web.Group("", requireRole(models.Roles...))
@@ -40,16 +53,40 @@ func (s *Server) routes(e *echo.Echo) {
 	// Partners.
 	partner := web.Group("", requireRole(models.RoleAdmin, models.RoleUser))
 	partner.GET("/dashboard", s.dashboard)
+	cl := &Claims{Server: s}
+	partner.GET("/claims", s.claimList)
+	partner.GET("/claims/new", cl.New)
+	partner.POST("/claims", cl.Create)
+	partner.GET("/claims/:id", cl.Show)
+	partner.GET("/claims/:id/edit", cl.Edit)
+	partner.POST("/claims/:id", cl.Update)
+	partner.GET("/claims/:id/confirm/:action", cl.Confirm)
+	partner.POST("/claims/:id/actions/:action", cl.Act)
+	partner.POST("/claims/:id/comments", s.comment)
+	partner.GET("/claims/:id/files/:file", s.file)
+	// Uploads carry files: a larger body limit than other forms.
+	uploads := e.Group("", append(s.webStack(uploadBodyLimit), requireRole(models.RoleAdmin, models.RoleUser))...)
+	uploads.POST("/claims/:id/files", cl.Upload)
+	uploads.POST("/claims/:id/dispute", cl.Dispute)
 	s.partnerOrgRoutes(partner)
 
 	// Reviewers.
 	reviewer := web.Group("/review", requireRole(models.RoleReviewer))
 	reviewer.GET("", s.reviewQueue)
+	rv := &Review{Server: s}
+	reviewer.GET("/claims/:id", rv.Show)
+	reviewer.POST("/claims/:id/actions/:action", rv.Act)
+	reviewer.POST("/claims/:id/comments", s.comment)
+	reviewer.GET("/claims/:id/files/:file", s.file)
 
 	// Operators.
 	operator := web.Group("/admin", requireRole(models.RoleOperator))
 	operator.GET("", s.operatorHome)
+	operator.GET("/claims", s.claimList)
+	operator.GET("/claims/:id", func(c echo.Context) error { return s.renderShow(c, http.StatusOK, nil) })
+	operator.GET("/claims/:id/files/:file", s.file)
 	s.operatorRoutes(operator)
+	s.operatorUploadRoutes(e)
 }
 
 // home sends each role to its own home page, and anonymous people to sign in.

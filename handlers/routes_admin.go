@@ -8,3 +8,6 @@ func (s *Server) partnerOrgRoutes(g *echo.Group) {}
 
 // operatorRoutes registers the operator pages under /admin.
 func (s *Server) operatorRoutes(g *echo.Group) {}
+
+// operatorUploadRoutes registers operator routes that take larger bodies.
+func (s *Server) operatorUploadRoutes(e *echo.Echo) {}

@@ -194,6 +194,134 @@ CREATE TABLE account_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX account_tokens_user ON account_tokens(user_id);
 `,
+	// 3: claims — claims, lines with the three partial unique indexes of
+	// SPEC §4.3, proof-of-execution files, history, customer consent links
+	// and timers.
+	`
+CREATE TABLE claims (
+	id INTEGER PRIMARY KEY,
+	organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+	location_id INTEGER NOT NULL REFERENCES locations(id),
+	creator_id INTEGER NOT NULL REFERENCES users(id),
+	program_id INTEGER NOT NULL REFERENCES programs(id),
+	activity_id INTEGER NOT NULL REFERENCES activities(id),
+	tenant_id TEXT NOT NULL REFERENCES tenants(id),
+	domain TEXT NOT NULL,
+	name TEXT NOT NULL,
+	customer_contact_name TEXT NOT NULL DEFAULT '',
+	customer_contact_title TEXT NOT NULL DEFAULT '',
+	customer_contact_email TEXT NOT NULL DEFAULT '',
+	partner_contact_name TEXT NOT NULL DEFAULT '',
+	partner_contact_email TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL CHECK (status IN ('editing','submitted','under_review','action_required','consent','official','rejected','disputed','withdrawn','ended')),
+	reason TEXT NOT NULL DEFAULT '',
+	note TEXT NOT NULL DEFAULT '',
+	info_reasons TEXT NOT NULL DEFAULT '',
+	version INTEGER NOT NULL DEFAULT 1,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	status_at INTEGER NOT NULL,
+	submission_requested_at INTEGER,
+	submitted_at INTEGER,
+	review_due_at INTEGER,
+	info_due_at INTEGER,
+	consent_due_at INTEGER,
+	dispute_until INTEGER,
+	official_at INTEGER,
+	ended_at INTEGER,
+	disputed INTEGER NOT NULL DEFAULT 0,
+	customer_mail_failed INTEGER NOT NULL DEFAULT 0,
+	customer_decision TEXT NOT NULL DEFAULT '',
+	customer_decided_by TEXT NOT NULL DEFAULT '',
+	customer_decided_at INTEGER
+);
+CREATE INDEX claims_org_updated ON claims(organisation_id, updated_at DESC, id DESC);
+CREATE INDEX claims_org_status_updated ON claims(organisation_id, status, updated_at DESC, id DESC);
+CREATE INDEX claims_location_updated ON claims(location_id, updated_at DESC, id DESC);
+CREATE INDEX claims_location_status_updated ON claims(location_id, status, updated_at DESC, id DESC);
+CREATE INDEX claims_review_queue ON claims(status, status_at, id) WHERE status IN ('submitted','under_review','action_required','disputed','consent');
+CREATE INDEX claims_tenant ON claims(tenant_id);
+CREATE INDEX claims_domain ON claims(domain);
+
+CREATE TABLE claim_lines (
+	id INTEGER PRIMARY KEY,
+	claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+	organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+	product_id INTEGER NOT NULL REFERENCES products(id),
+	subscription_id TEXT,
+	key TEXT NOT NULL,
+	state TEXT NOT NULL CHECK (state IN ('editing','submitted','under_review','action_required','consent','official','rejected','disputed','withdrawn','ended')),
+	end_reason TEXT NOT NULL DEFAULT '',
+	ended_at INTEGER
+);
+CREATE INDEX claim_lines_claim ON claim_lines(claim_id);
+CREATE INDEX claim_lines_key ON claim_lines(key, state);
+CREATE INDEX claim_lines_subscription ON claim_lines(subscription_id) WHERE subscription_id IS NOT NULL;
+-- One organisation cannot claim a key twice while a line on it is open.
+CREATE UNIQUE INDEX claim_lines_open_per_org ON claim_lines(organisation_id, key)
+	WHERE state IN ('editing','submitted','under_review','action_required','disputed','consent','official');
+-- At most one official line per key, and at most one line per key in its consent period.
+CREATE UNIQUE INDEX claim_lines_one_official ON claim_lines(key) WHERE state = 'official';
+CREATE UNIQUE INDEX claim_lines_one_consent ON claim_lines(key) WHERE state = 'consent';
+
+CREATE TABLE claim_files (
+	id INTEGER PRIMARY KEY,
+	claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+	uploader_id INTEGER REFERENCES users(id),
+	name TEXT NOT NULL,
+	content_type TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	sha256 TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX claim_files_claim ON claim_files(claim_id, id);
+-- Blobs apart from their metadata, so listing files never reads file bodies.
+CREATE TABLE file_blobs (
+	file_id INTEGER PRIMARY KEY REFERENCES claim_files(id) ON DELETE CASCADE,
+	data BLOB NOT NULL
+);
+
+CREATE TABLE claim_history (
+	id INTEGER PRIMARY KEY,
+	claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+	at INTEGER NOT NULL,
+	actor_id INTEGER,
+	actor TEXT NOT NULL,
+	actor_role TEXT NOT NULL DEFAULT '',
+	ip TEXT NOT NULL DEFAULT '',
+	kind TEXT NOT NULL,
+	from_status TEXT NOT NULL DEFAULT '',
+	to_status TEXT NOT NULL DEFAULT '',
+	detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX claim_history_claim ON claim_history(claim_id, id);
+
+CREATE TABLE consent_links (
+	id INTEGER PRIMARY KEY,
+	claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+	email TEXT NOT NULL,
+	name TEXT NOT NULL DEFAULT '',
+	language TEXT NOT NULL,
+	source TEXT NOT NULL CHECK (source IN ('directory','partner')),
+	token_hash BLOB NOT NULL UNIQUE,
+	outbox_id INTEGER,
+	created_at INTEGER NOT NULL,
+	replaced_at INTEGER
+);
+CREATE INDEX consent_links_claim ON consent_links(claim_id);
+
+CREATE TABLE timers (
+	id INTEGER PRIMARY KEY,
+	claim_id INTEGER REFERENCES claims(id) ON DELETE CASCADE,
+	kind TEXT NOT NULL,
+	subject TEXT NOT NULL DEFAULT '',
+	due_at INTEGER NOT NULL,
+	deadline_at INTEGER,
+	done_at INTEGER
+);
+CREATE INDEX timers_due ON timers(due_at) WHERE done_at IS NULL;
+CREATE INDEX timers_claim ON timers(claim_id) WHERE done_at IS NULL;
+`,
 }
 
 // LatestSchema is the version a fully migrated database has.

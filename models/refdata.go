@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+
+	"gorm.io/gorm"
 )
 
 // Solution areas group programs, activities and products.
@@ -120,9 +122,10 @@ func (r *RefData) ProductsOf(area string) []Product {
 }
 
 // RefData loads the reference data.
-func (s *Store) RefData(ctx context.Context) (*RefData, error) {
+func (s *Store) RefData(ctx context.Context) (*RefData, error) { return s.refData(s.r(ctx)) }
+
+func (s *Store) refData(db *gorm.DB) (*RefData, error) {
 	var r RefData
-	db := s.r(ctx)
 	if err := db.Raw(`SELECT id, name, solution_area, retired FROM programs ORDER BY id`).Scan(&r.Programs).Error; err != nil {
 		return nil, err
 	}

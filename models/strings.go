@@ -1,6 +1,7 @@
 package models
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -11,3 +12,5 @@ func equalFold(a, b string) bool {
 
 // runeLen counts Unicode characters.
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

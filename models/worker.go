@@ -96,6 +96,11 @@ func (w *Worker) deliverDue(ctx context.Context, now time.Time) error {
 				if err := w.store.markFailedAttempt(ctx, *m, err, w.MaxAttempts, w.Backoff); err != nil {
 					return err
 				}
+				if m.Attempts+1 >= w.MaxAttempts && m.ClaimID != 0 {
+					if err := w.store.afterMailFailed(ctx, m.ID); err != nil {
+						return err
+					}
+				}
 				continue
 			}
 			if err := w.store.markSent(ctx, m.ID); err != nil {

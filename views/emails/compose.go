@@ -84,9 +84,29 @@ func plainText(ctx context.Context, c Content) string {
 
 type builder func(ctx context.Context, m *models.Mail) (Content, error)
 
+// builders maps each mail kind to the function that writes its content.
 var builders = map[string]builder{
-	"password_reset": passwordReset,
-	"invitation":     invitation,
+	"password_reset":             passwordReset,
+	"invitation":                 invitation,
+	"claim_submission_requested": partnerClaim,
+	"claim_submitted":            partnerClaim,
+	"claim_info_requested":       partnerClaim,
+	"claim_info_reminder":        partnerClaim,
+	"claim_resubmitted":          partnerClaim,
+	"claim_approved":             partnerClaim,
+	"claim_customer_accepted":    partnerClaim,
+	"claim_customer_opted_out":   partnerClaim,
+	"claim_official":             partnerClaim,
+	"claim_rejected":             partnerClaim,
+	"claim_dispute_reopened":     partnerClaim,
+	"claim_dispute_upheld":       partnerClaim,
+	"claim_dispute_reminder":     partnerClaim,
+	"claim_withdrawn":            partnerClaim,
+	"claim_ended":                partnerClaim,
+	"claim_superseded":           partnerClaim,
+	"consent_request":            consentRequest,
+	"consent_new_link":           consentRequest,
+	"consent_receipt":            consentReceipt,
 }
 
 func t(ctx context.Context, id string) string { return views.T(ctx, id) }
