@@ -52,7 +52,11 @@ func NewApp(o AppOptions) (*App, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	views.SetZone(o.Location)
+	// The display zone is a package variable of views: set it only when it
+	// changes, so apps built side by side (parallel tests) do not race on it.
+	if views.Zone() != o.Location {
+		views.SetZone(o.Location)
+	}
 	store := models.NewStore(db, models.StoreOptions{
 		Clock: o.Clock, Location: o.Location, PublicURL: o.Web.PublicURL, Composer: emails.Composer{},
 	})

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,7 +40,7 @@ func (a *Auth) Login(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	password := c.FormValue("password")
 	next := safeNext(c.FormValue("next"))
-	now := time.Now()
+	now := a.store.Now() // the store's clock, so tests can move the window
 	ip := c.RealIP()
 	account := strings.ToLower(email)
 	if a.loginByAccount.Blocked(account, now) || a.loginByAddress.Blocked(ip, now) {
@@ -59,6 +58,14 @@ func (a *Auth) Login(c echo.Context) error {
 		return err
 	}
 	a.loginByAccount.Reset(account)
+	// Signing in over a live session ends that session on the server: the
+	// old token (perhaps another person's, on a shared computer) must not
+	// stay usable once this browser holds a new one.
+	if old, ok := c.Get(ctxSessionToken).(string); ok && old != "" {
+		if err := a.store.DeleteSession(c.Request().Context(), old); err != nil {
+			return err
+		}
+	}
 	token, err := a.store.CreateSession(c.Request().Context(), u.ID, ip)
 	if err != nil {
 		return err

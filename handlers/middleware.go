@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -196,4 +197,31 @@ func requireRole(roles ...models.Role) echo.MiddlewareFunc {
 // limitBody refuses bodies over n bytes with 413.
 func limitBody(n int64) echo.MiddlewareFunc {
 	return middleware.BodyLimit(strconv.FormatInt(n, 10) + "B")
+}
+
+// rejectBadText refuses a form whose names or values are not valid UTF-8
+// with 400: our pages are UTF-8, so no browser sends such text, and stored
+// it could not be shown, exported or emailed faithfully.
+func rejectBadText(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		form, err := c.FormParams()
+		if err != nil {
+			return next(c) // unreadable forms are the handler's (or the body limit's) to refuse
+		}
+		for k, vs := range form {
+			if !utf8.ValidString(k) {
+				return echo.NewHTTPError(http.StatusBadRequest)
+			}
+			for _, v := range vs {
+				if !utf8.ValidString(v) {
+					return echo.NewHTTPError(http.StatusBadRequest)
+				}
+			}
+		}
+		return next(c)
+	}
 }

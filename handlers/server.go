@@ -84,7 +84,7 @@ func ipExtractor(proxies []string) echo.IPExtractor {
 
 // withBody applies the default small body limit except where a route sets its own.
 func (s *Server) webStack(limit int64) []echo.MiddlewareFunc {
-	return []echo.MiddlewareFunc{limitBody(limit), s.loadSession, chooseLanguage, csrf(s.cfg.SecureCookies)}
+	return []echo.MiddlewareFunc{limitBody(limit), s.loadSession, chooseLanguage, csrf(s.cfg.SecureCookies), rejectBadText}
 }
 
 var _ http.Handler = (*echo.Echo)(nil)

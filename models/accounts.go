@@ -47,7 +47,7 @@ func (s *Store) issueAccountLink(tx *gorm.DB, u *User, purpose string, inviter *
 		ttl, kind = InviteLinkTTL, "invitation"
 	}
 	if err := tx.Exec(`INSERT INTO account_tokens (hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		hash, u.ID, purpose, Ms(now), Ms(now.Add(ttl))).Error; err != nil {
+		blob(hash), u.ID, purpose, Ms(now), Ms(now.Add(ttl))).Error; err != nil {
 		return err
 	}
 	link := s.publicURL + "/account/password/" + token
@@ -185,7 +185,7 @@ func (s *Store) CreateUserCLI(ctx context.Context, n NewUser, orgName string) (s
 			token, hash := newSecret()
 			now := s.Now()
 			if err := tx.Exec(`INSERT INTO account_tokens (hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, 'invite', ?, ?)`,
-				hash, id, Ms(now), Ms(now.Add(InviteLinkTTL))).Error; err != nil {
+				blob(hash), id, Ms(now), Ms(now.Add(InviteLinkTTL))).Error; err != nil {
 				return err
 			}
 			link = s.publicURL + "/account/password/" + token

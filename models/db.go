@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -108,6 +109,15 @@ func withoutReturning(db *gorm.DB) {
 		panic(err)
 	}
 }
+
+// blob passes a byte slice to raw SQL as one BLOB value. GORM expands a
+// slice argument whose placeholder directly follows "(" into a list (that is
+// how IN (?) works), so a bare []byte as the first value of VALUES (?, …)
+// would become one value per byte.
+type blob []byte
+
+// Value implements driver.Valuer; GORM passes Valuers through unexpanded.
+func (b blob) Value() (driver.Value, error) { return []byte(b), nil }
 
 // checkPragmas reads the settings back: the driver silently ignores DSN keys
 // it does not know, so a typo would otherwise run the server without WAL or

@@ -28,7 +28,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ip string) (str
 			return err
 		}
 		return tx.Exec(`INSERT INTO sessions (id_hash, user_id, created_at, seen_at, expires_at, ip) VALUES (?, ?, ?, ?, ?, ?)`,
-			hash, userID, Ms(now), Ms(now), Ms(now.Add(SessionMaxAge)), ip).Error
+			blob(hash), userID, Ms(now), Ms(now), Ms(now.Add(SessionMaxAge)), ip).Error
 	})
 	return token, err
 }
