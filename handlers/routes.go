@@ -49,12 +49,15 @@ func (s *Server) routes(e *echo.Echo) {
 	me.GET("/profile", profile.Show)
 	me.POST("/profile", profile.Update)
 	me.POST("/profile/password", profile.ChangePassword)
+	me.GET("/help", s.helpPage)
+	me.GET("/help/:topic", s.helpPage)
 
 	// Partners.
 	partner := web.Group("", requireRole(models.RoleAdmin, models.RoleUser))
 	partner.GET("/dashboard", s.dashboard)
 	cl := &Claims{Server: s}
 	partner.GET("/claims", s.claimList)
+	partner.GET("/claims/export.csv", s.exportCSV)
 	partner.GET("/claims/new", cl.New)
 	partner.POST("/claims", cl.Create)
 	partner.GET("/claims/:id", cl.Show)
@@ -64,6 +67,7 @@ func (s *Server) routes(e *echo.Echo) {
 	partner.POST("/claims/:id/actions/:action", cl.Act)
 	partner.POST("/claims/:id/comments", s.comment)
 	partner.GET("/claims/:id/files/:file", s.file)
+	partner.GET("/claims/:id/poe-template", s.poeTemplate)
 	// Uploads carry files: a larger body limit than other forms.
 	uploads := e.Group("", append(s.webStack(uploadBodyLimit), requireRole(models.RoleAdmin, models.RoleUser))...)
 	uploads.POST("/claims/:id/files", cl.Upload)

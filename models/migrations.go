@@ -322,6 +322,24 @@ CREATE TABLE timers (
 CREATE INDEX timers_due ON timers(due_at) WHERE done_at IS NULL;
 CREATE INDEX timers_claim ON timers(claim_id) WHERE done_at IS NULL;
 `,
+	// 4: following claims — the next deadline a partner faces, derived from
+	// the status (never stored twice), and the indexes behind the claim
+	// list's sorts, the dashboard and the review queue (see docs/decisions.md).
+	`
+ALTER TABLE claims ADD COLUMN next_deadline INTEGER GENERATED ALWAYS AS (CASE
+	WHEN status = 'consent' THEN consent_due_at
+	WHEN status = 'action_required' THEN info_due_at
+	WHEN status = 'rejected' AND disputed = 0 THEN dispute_until
+END) VIRTUAL;
+CREATE INDEX claims_org_created ON claims(organisation_id, created_at DESC, id DESC);
+CREATE INDEX claims_org_deadline ON claims(organisation_id, next_deadline, id) WHERE next_deadline IS NOT NULL;
+CREATE INDEX claims_location_created ON claims(location_id, created_at DESC, id DESC);
+CREATE INDEX claims_location_deadline ON claims(location_id, next_deadline, id) WHERE next_deadline IS NOT NULL;
+CREATE INDEX claims_org_requested ON claims(organisation_id, submission_requested_at) WHERE submission_requested_at IS NOT NULL;
+CREATE INDEX claims_mail_failed ON claims(status_at, id) WHERE customer_mail_failed = 1;
+CREATE INDEX claims_review_due ON claims(review_due_at, id) WHERE status IN ('submitted','under_review','disputed');
+CREATE INDEX claims_updated ON claims(updated_at DESC, id DESC);
+`,
 }
 
 // LatestSchema is the version a fully migrated database has.

@@ -110,3 +110,22 @@ func lastID(tx *gorm.DB) (int64, error) {
 	err := tx.Raw(`SELECT last_insert_rowid()`).Scan(&id).Error
 	return id, err
 }
+
+// LocationMPNs maps location IDs to their MPN IDs.
+func (s *Store) LocationMPNs(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID    int64
+		MPNID string `gorm:"column:mpn_id"`
+	}
+	if err := s.r(ctx).Raw(`SELECT id, mpn_id FROM locations WHERE id IN ?`, ids).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.MPNID
+	}
+	return out, nil
+}

@@ -27,7 +27,9 @@ type Flash struct {
 type pageKey struct{}
 
 // WithPage stores p in ctx.
-func WithPage(ctx context.Context, p *Page) context.Context { return context.WithValue(ctx, pageKey{}, p) }
+func WithPage(ctx context.Context, p *Page) context.Context {
+	return context.WithValue(ctx, pageKey{}, p)
+}
 
 // PageOf returns the request's Page (an English anonymous one if none is set).
 func PageOf(ctx context.Context) *Page {

@@ -109,7 +109,7 @@ var builders = map[string]builder{
 	"consent_receipt":            consentReceipt,
 }
 
-func t(ctx context.Context, id string) string { return views.T(ctx, id) }
+func t(ctx context.Context, id string) string             { return views.T(ctx, id) }
 func tf(ctx context.Context, id string, kv ...any) string { return views.Tf(ctx, id, kv...) }
 
 func greeting(ctx context.Context, name string) string {

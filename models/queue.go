@@ -1,0 +1,137 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// QueueFilter selects the review queue.
+type QueueFilter struct {
+	Status     Status // one of the queue statuses, or "" for all of them
+	ProgramID  int64
+	Competing  bool
+	Overdue    bool
+	MailFailed bool
+	Search     string
+	After      string // keyset cursor
+	Limit      int
+}
+
+// QueueStatuses are the statuses the program works on.
+var QueueStatuses = []Status{StatusSubmitted, StatusUnderReview, StatusActionRequired, StatusDisputed, StatusConsent}
+
+// QueueRow is one row of the review queue.
+type QueueRow struct {
+	ID                 int64
+	Name               string
+	OrgName            string
+	Domain             string
+	Status             Status
+	ProgramID          int64
+	StatusAt           Time
+	ReviewDueAt        Time
+	CustomerMailFailed bool
+	Competing          bool
+}
+
+// Overdue reports whether the program is late on this row.
+func (r QueueRow) Overdue(now time.Time) bool {
+	switch r.Status {
+	case StatusSubmitted, StatusUnderReview, StatusDisputed:
+		return !r.ReviewDueAt.IsZero() && !now.Before(r.ReviewDueAt.Time)
+	}
+	return false
+}
+
+func (s *Store) queueQuery(db *gorm.DB, f QueueFilter, now time.Time) *gorm.DB {
+	q := db.Table("claims c").Joins("JOIN organisations o ON o.id = c.organisation_id")
+	if f.Status != "" {
+		q = q.Where("c.status = ?", f.Status)
+	} else {
+		q = q.Where("c.status IN ('submitted','under_review','action_required','disputed','consent')")
+	}
+	if f.ProgramID > 0 {
+		q = q.Where("c.program_id = ?", f.ProgramID)
+	}
+	if f.Competing {
+		q = q.Where(competingSQL)
+	}
+	if f.Overdue {
+		q = q.Where("c.status IN ('submitted','under_review','disputed') AND c.review_due_at <= ?", Ms(now))
+	}
+	if f.MailFailed {
+		q = q.Where("c.customer_mail_failed = 1")
+	}
+	if term := strings.TrimSpace(f.Search); term != "" {
+		if id, ok := ParseClaimNumber(term); ok {
+			q = q.Where("c.id = ?", id)
+		} else if g, ok := NormalizeGUID(term); ok {
+			q = q.Where("c.tenant_id = ?", g)
+		} else {
+			d := strings.TrimSuffix(strings.ToLower(term), ".")
+			q = q.Where("c.domain >= ? AND c.domain < ?", d, d+"\uffff")
+		}
+	}
+	return q
+}
+
+// ReviewQueue lists the claims the program works on, oldest first (by the
+// time they entered their status), with keyset pagination.
+func (s *Store) ReviewQueue(ctx context.Context, f QueueFilter) ([]QueueRow, string, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	q := s.queueQuery(s.r(ctx), f, s.Now()).Select(`c.id, c.name, o.name AS org_name, c.domain, c.status, c.program_id,
+		c.status_at, c.review_due_at, c.customer_mail_failed, ` + competingSQL + ` AS competing`)
+	if at, id, ok := parseCursor(f.After); ok {
+		q = q.Where("(c.status_at, c.id) > (?, ?)", at, id)
+	}
+	var rows []QueueRow
+	if err := q.Order("c.status_at, c.id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		last := rows[len(rows)-1]
+		next = fmt.Sprintf("%d.%d", last.StatusAt.UnixMilli(), last.ID)
+	}
+	return rows, next, nil
+}
+
+// QueueCounts are the counts beside each queue filter.
+type QueueCounts struct {
+	ByStatus   map[Status]int64
+	All        int64
+	Overdue    int64
+	MailFailed int64
+}
+
+// ReviewQueueCounts counts the queue per status and per flag.
+func (s *Store) ReviewQueueCounts(ctx context.Context) (*QueueCounts, error) {
+	now := s.Now()
+	db := s.r(ctx)
+	qc := &QueueCounts{ByStatus: map[Status]int64{}}
+	var by []struct {
+		Status Status
+		N      int64
+	}
+	if err := db.Raw(`SELECT status, count(*) AS n FROM claims WHERE status IN ('submitted','under_review','action_required','disputed','consent') GROUP BY status`).Scan(&by).Error; err != nil {
+		return nil, err
+	}
+	for _, b := range by {
+		qc.ByStatus[b.Status] = b.N
+		qc.All += b.N
+	}
+	if err := db.Raw(`SELECT count(*) FROM claims WHERE status IN ('submitted','under_review','disputed') AND review_due_at <= ?`, Ms(now)).Scan(&qc.Overdue).Error; err != nil {
+		return nil, err
+	}
+	if err := db.Raw(`SELECT count(*) FROM claims WHERE customer_mail_failed = 1 AND status = 'consent'`).Scan(&qc.MailFailed).Error; err != nil {
+		return nil, err
+	}
+	return qc, nil
+}
