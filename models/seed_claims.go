@@ -383,7 +383,7 @@ type seedTimer struct {
 
 type seedTimes struct {
 	requested, submitted, reviewDue, infoDue, consentDue, disputeUntil, official, ended any
-	timers                                                                           []seedTimer
+	timers                                                                              []seedTimer
 }
 
 // seedClaimTimes gives a claim the dates its status implies. Deadlines still
