@@ -73,7 +73,9 @@ func TestJourneyOptOut(t *testing.T) {
 		t.Fatalf("status after opt-out = %q", got)
 	}
 	env.WaitForMail(t, func(m ht.Msg) bool { return m.SentTo(ht.UserEmail) && strings.Contains(m.Subject, "opted out") })
-	env.WaitForMail(t, func(m ht.Msg) bool { return m.SentTo("it-admin@contoso-customer.test") && strings.Contains(m.Subject, "opted out") })
+	env.WaitForMail(t, func(m ht.Msg) bool {
+		return m.SentTo("it-admin@contoso-customer.test") && strings.Contains(m.Subject, "opted out")
+	})
 	hist := page.Doc().Find(`[data-testid=history]`).Text()
 	for _, want := range []string{"Draft created", "Submission requested", "Submitted", "Review started", "Information requested", "Resubmitted", "Approved", "Customer opted out", "We never hired them."} {
 		if !strings.Contains(hist, want) {

@@ -90,6 +90,11 @@ func (s *Server) routes(e *echo.Echo) {
 	operator.GET("/claims/:id", func(c echo.Context) error { return s.renderShow(c, http.StatusOK, nil) })
 	operator.GET("/claims/:id/files/:file", s.file)
 	s.operatorRoutes(operator)
+
+	// Groups with middleware register their own catch-all; the last one
+	// registered wins, so this one, without a role check, must come last:
+	// an unknown URL is 404 for everyone, not a 403 or a sign-in page.
+	web.RouteNotFound("/*", func(echo.Context) error { return echo.ErrNotFound })
 	s.operatorUploadRoutes(e)
 }
 

@@ -10,6 +10,8 @@
 //	name := r.Doc().Find("h1").Text()                 // goquery
 //	r = c.PostForm("/profile", url.Values{"name": {"Ann"}}) // _csrf read from the page
 //	handlertest.WantRedirect(t, r, "/profile")
+//	r = c.Submit(c.Get("/profile"), `form[action="/profile"]`, url.Values{"language": {"hu"}})
+//	                                                  // posts the form as the page has it, with overrides
 //
 // Mail: the app sends through go-mail to env.SMTP; env.WaitForMail runs
 // worker passes until a matching message arrives (or fails the test), and

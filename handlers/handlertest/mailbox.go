@@ -27,8 +27,8 @@ type Msg struct {
 	Header   mail.Header
 	Subject  string // decoded from its MIME encoded-words
 	Language string // Content-Language
-	Text     string // the text/plain part, decoded
-	HTML     string // the text/html part, decoded
+	Text     string // the text/plain part, decoded, line ends as "\n"
+	HTML     string // the text/html part, decoded, line ends as "\n"
 	Err      error  // set when the message could not be parsed
 }
 
@@ -100,6 +100,7 @@ func (m *Msg) walk(contentType, encoding string, body io.Reader) error {
 	if err != nil {
 		return err
 	}
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")) // MIME text is CRLF on the wire
 	switch mt {
 	case "text/plain":
 		if m.Text == "" {
