@@ -180,7 +180,12 @@ func (db *DB) Close() error {
 // Checkpoint copies the WAL into the database and truncates it. The worker
 // calls it on a schedule as a second guard on the WAL's size.
 func (db *DB) Checkpoint() error {
-	return db.W.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+	// The pragma returns a row. Exec through GORM's cached prepared
+	// statement would step it without resetting it, and the still-active
+	// statement then fails every later COMMIT on the writer ("SQL statements
+	// in progress"); Scan reads the row and resets the statement.
+	var res struct{ Busy, Log, Checkpointed int }
+	return db.W.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&res).Error
 }
 
 // Backup writes a consistent copy of the live database to dst with VACUUM
