@@ -236,7 +236,13 @@ func (s *Store) PartnerDashboard(ctx context.Context, v Viewer) (*Dashboard, err
 		N      int64
 	}
 	db := s.r(ctx)
-	if err := s.listQuery(db, v, ListFilter{}, now).Select("c.status, count(*) AS n").Group("c.status").Scan(&byStatus).Error; err != nil {
+	// Counts by status come from the trigger-kept claim_counts table.
+	locs := db.Table("locations").Select("id").Where("organisation_id = ?", v.OrgID)
+	if v.Role == RoleUser {
+		locs = locs.Where("id IN ?", append(v.Locations, 0))
+	}
+	if err := db.Table("claim_counts").Select("status, sum(n) AS n").Where("location_id IN (?)", locs).
+		Group("status").Scan(&byStatus).Error; err != nil {
 		return nil, err
 	}
 	for _, b := range byStatus {
@@ -246,10 +252,16 @@ func (s *Store) PartnerDashboard(ctx context.Context, v Viewer) (*Dashboard, err
 	for _, x := range []struct {
 		view string
 		dst  *int64
-	}{{"requested", &d.Requested}, {"waiting", &d.Waiting}, {"due_week", &d.DueWeek}} {
+	}{{"requested", &d.Requested}, {"due_week", &d.DueWeek}} {
 		if err := s.listQuery(db, v, ListFilter{View: x.view}, now).Select("count(*)").Scan(x.dst).Error; err != nil {
 			return nil, err
 		}
+	}
+	// Waiting on you (the list's "waiting" view): drafts and information
+	// requests; a user's drafts already sent to the admin wait on the admin.
+	d.Waiting = d.ByStatus[StatusEditing] + d.ByStatus[StatusActionRequired]
+	if v.Role == RoleUser {
+		d.Waiting -= d.Requested
 	}
 	return d, nil
 }

@@ -188,6 +188,14 @@ func (db *DB) Checkpoint() error {
 	return db.W.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&res).Error
 }
 
+// Optimize refreshes the query planner's statistics where SQLite thinks
+// they are stale, reading a bounded sample so it stays cheap on a large file.
+func (db *DB) Optimize() {
+	var rows []struct{ X string }
+	db.W.Raw("PRAGMA analysis_limit = 1000").Scan(&rows)
+	db.W.Raw("PRAGMA optimize").Scan(&rows)
+}
+
 // Backup writes a consistent copy of the live database to dst with VACUUM
 // INTO, which reads inside one transaction while the server keeps serving.
 func (db *DB) Backup(dst string) error {

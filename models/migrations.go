@@ -340,6 +340,33 @@ CREATE INDEX claims_mail_failed ON claims(status_at, id) WHERE customer_mail_fai
 CREATE INDEX claims_review_due ON claims(review_due_at, id) WHERE status IN ('submitted','under_review','disputed');
 CREATE INDEX claims_updated ON claims(updated_at DESC, id DESC);
 `,
+	// 5: counts kept by triggers (dashboard and queue counts without
+	// scanning), the queue's order index, and per-organisation search indexes.
+	`
+CREATE TABLE claim_counts (
+	location_id INTEGER NOT NULL,
+	status TEXT NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (location_id, status)
+) WITHOUT ROWID;
+INSERT INTO claim_counts (location_id, status, n) SELECT location_id, status, count(*) FROM claims GROUP BY location_id, status;
+CREATE TRIGGER claims_count_insert AFTER INSERT ON claims BEGIN
+	INSERT INTO claim_counts (location_id, status, n) VALUES (NEW.location_id, NEW.status, 1)
+		ON CONFLICT (location_id, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER claims_count_delete AFTER DELETE ON claims BEGIN
+	UPDATE claim_counts SET n = n - 1 WHERE location_id = OLD.location_id AND status = OLD.status;
+END;
+CREATE TRIGGER claims_count_update AFTER UPDATE OF status, location_id ON claims
+	WHEN OLD.status <> NEW.status OR OLD.location_id <> NEW.location_id BEGIN
+	UPDATE claim_counts SET n = n - 1 WHERE location_id = OLD.location_id AND status = OLD.status;
+	INSERT INTO claim_counts (location_id, status, n) VALUES (NEW.location_id, NEW.status, 1)
+		ON CONFLICT (location_id, status) DO UPDATE SET n = n + 1;
+END;
+CREATE INDEX claims_queue_order ON claims(status_at, id) WHERE status IN ('submitted','under_review','action_required','disputed','consent');
+CREATE INDEX claims_org_domain ON claims(organisation_id, domain);
+CREATE INDEX claims_org_tenant ON claims(organisation_id, tenant_id);
+`,
 }
 
 // LatestSchema is the version a fully migrated database has.

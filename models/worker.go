@@ -43,12 +43,18 @@ func (w *Worker) Heartbeat() time.Time { return time.UnixMilli(w.heartbeat.Load(
 func (w *Worker) Run(ctx context.Context) {
 	checkpoint := time.NewTicker(time.Minute)
 	defer checkpoint.Stop()
+	w.store.db.Optimize()
+	optimize := time.NewTicker(6 * time.Hour)
+	defer optimize.Stop()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-optimize.C:
+			w.store.db.Optimize()
+			continue
 		case <-checkpoint.C:
 			if err := w.store.db.Checkpoint(); err != nil {
 				w.log.Warn("wal checkpoint", "err", err)
