@@ -21,6 +21,7 @@ type Config struct {
 	Timezone       *time.Location // CPOR_TIMEZONE
 	TrustedProxies []string       // CPOR_TRUSTED_PROXIES, comma-separated CIDRs
 	Dev            bool           // CPOR_DEV
+	PprofAddr      string         // CPOR_PPROF: serve runtime profiles here (measurements only)
 
 	RateLoginAccount  int           // CPOR_RATE_LOGIN_ACCOUNT: failed sign-ins per account per window
 	RateLoginAddress  int           // CPOR_RATE_LOGIN_ADDRESS: failed sign-ins per address per window
@@ -39,6 +40,7 @@ var envVars = [][2]string{
 	{"CPOR_TIMEZONE", "platform time zone for business days (default UTC)"},
 	{"CPOR_TRUSTED_PROXIES", "comma-separated CIDRs of proxies whose X-Forwarded-For is trusted"},
 	{"CPOR_DEV", "1: dev mode (demo data on first start, demo accounts printed, migrations applied)"},
+	{"CPOR_PPROF", "address for runtime profiles (net/http/pprof), e.g. 127.0.0.1:6060; unset: off"},
 	{"CPOR_RATE_LOGIN_ACCOUNT", "failed sign-ins per account per window (default 5)"},
 	{"CPOR_RATE_LOGIN_ADDRESS", "failed sign-ins per address per window (default 20)"},
 	{"CPOR_RATE_LOGIN_WINDOW", "sign-in failure window (default 15m)"},
@@ -53,6 +55,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SMTPURL:           getenv("CPOR_SMTP_URL"),
 		MailFrom:          or(getenv("CPOR_MAIL_FROM"), "CPOR Claims <no-reply@cpor.invalid>"),
 		Dev:               truthy(getenv("CPOR_DEV")),
+		PprofAddr:         getenv("CPOR_PPROF"),
 		RateLoginAccount:  5,
 		RateLoginAddress:  20,
 		RateLoginWindow:   15 * time.Minute,

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -191,6 +192,10 @@ func serve(cfg Config, args []string, stdout, stderr io.Writer) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); app.Worker.Run(workerCtx) }()
 
+	if cfg.PprofAddr != "" {
+		// Profiling for measurements only, on its own (loopback) listener.
+		go func() { log.Info("pprof", "err", http.ListenAndServe(cfg.PprofAddr, pprofMux())) }()
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "public_url", cfg.PublicURL, "db", cfg.DB,
@@ -216,6 +221,15 @@ func serve(cfg Config, args []string, stdout, stderr io.Writer) error {
 	wg.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+// pprofMux serves the runtime profiles of net/http/pprof.
+func pprofMux() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("/debug/pprof/", pprof.Index)
+	m.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	m.HandleFunc("/debug/pprof/heap", pprof.Index)
+	return m
 }
 
 func newSender(cfg Config) (models.Sender, error) {
