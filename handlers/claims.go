@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -186,6 +187,10 @@ func (h *Claims) editPage(c echo.Context) (claims.FormPage, *models.Claim, error
 	}
 	ed := cl.EditableBy(v)
 	if !ed.Any {
+		if cl.EditableBy(models.Viewer{Role: models.RoleAdmin, OrgID: cl.OrganisationID}).Any {
+			// Editable now, but not by this person (an incentives user after submission).
+			return claims.FormPage{}, nil, echo.ErrForbidden
+		}
 		return claims.FormPage{}, nil, conflictAt(claimBase(p.Role, id))
 	}
 	ref, err := h.store.RefData(ctx)
@@ -231,9 +236,6 @@ func (h *Claims) Update(c echo.Context) error {
 	ctx := c.Request().Context()
 	who := models.WhoOf(principal(c), c.RealIP())
 	version := formVersion(c)
-	if err := h.store.UpdateClaim(ctx, who, cl.ID, version, in); err != nil {
-		return h.formError(c, f, err, false)
-	}
 	base := claimBase(who.Role, cl.ID)
 	var act models.Action
 	switch op {
@@ -241,7 +243,17 @@ func (h *Claims) Update(c echo.Context) error {
 		act = models.ActSubmit
 	case "request":
 		act = models.ActRequestSubmission
-	default:
+	}
+	if err := h.store.UpdateClaim(ctx, who, cl.ID, version, in); err != nil {
+		if errors.Is(err, models.ErrConflict) && act != "" {
+			// A double click on Submit claim: the first click saved and
+			// submitted. The engine tells "Already done" from a real change.
+			res, err := h.store.Apply(ctx, nil, who, models.Request{ClaimID: cl.ID, Action: act, Version: version})
+			return h.actionOutcome(c, base, res, err, partnerActions[string(act)])
+		}
+		return h.formError(c, f, err, false)
+	}
+	if act == "" {
 		h.flash(c, "success", "claim.done.saved")
 		return redirect(c, base)
 	}
@@ -270,6 +282,14 @@ func (h *Claims) Confirm(c echo.Context) error {
 	cl, _, err := h.store.ClaimFor(c.Request().Context(), models.ViewerOf(p), id)
 	if err != nil {
 		return err
+	}
+	// Ask only about what the person may do now: a role that may never take
+	// the action is refused; otherwise the page they came from is stale.
+	if !slices.Contains(models.AllowedActions(cl, models.WhoOf(p, ""), h.store.Now()), act) {
+		if !models.RoleMayTake(p.Role, act) || (act == models.ActDelete && p.Role == models.RoleUser && cl.CreatorID != p.ID) {
+			return echo.ErrForbidden
+		}
+		return conflictAt(claimBase(p.Role, id))
 	}
 	return h.render(c, http.StatusOK, claims.Confirm(cl, claimBase(p.Role, id), act))
 }

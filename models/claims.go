@@ -194,22 +194,24 @@ func ViewerOf(p *Principal) Viewer {
 
 // visibility returns the SQL condition (on alias c) limiting claims to what
 // the viewer may see: the organisation (and scope) for partners, submitted
-// claims for reviewers, everything for operators, nothing otherwise.
+// claims for reviewers, everything for operators, nothing otherwise. The
+// constant conditions are written as comparisons: GORM's Where reads a bare
+// "1" or "0" as a primary-key value, not as SQL.
 func (v Viewer) visibility() (string, []any) {
 	switch v.Role {
 	case RoleAdmin:
 		return "c.organisation_id = ?", []any{v.OrgID}
 	case RoleUser:
 		if len(v.Locations) == 0 {
-			return "0", nil
+			return "1 = 0", nil
 		}
 		return "c.organisation_id = ? AND c.location_id IN ?", []any{v.OrgID, v.Locations}
 	case RoleReviewer:
 		return "c.submitted_at IS NOT NULL", nil
 	case RoleOperator:
-		return "1", nil
+		return "1 = 1", nil
 	}
-	return "0", nil
+	return "1 = 0", nil
 }
 
 const claimColumns = `c.*, o.name AS org_name, o.language AS org_language, o.disabled AS org_disabled, l.mpn_id,

@@ -60,7 +60,8 @@ func (s *Store) CustomerLink(ctx context.Context, token string) (*CustomerView, 
 
 // CustomerDecide applies a customer's decision made through a link: accept,
 // opt out or end. The first decision wins; repeating one's own is "already
-// recorded" (AlreadyDone).
+// recorded" (AlreadyDone); anyone else's, or a deadline that decided first,
+// is a conflict.
 func (s *Store) CustomerDecide(ctx context.Context, token string, act Action, note, ip string) (Result, error) {
 	if act != ActCustomerAccept && act != ActCustomerOptOut && act != ActCustomerEnd {
 		return Result{}, ErrForbidden
@@ -79,9 +80,24 @@ func (s *Store) CustomerDecide(ctx context.Context, token string, act Action, no
 			note = string([]rune(note)[:2000])
 		}
 		res, err = s.apply(tx, who, Request{ClaimID: l.ClaimID, Action: act, Note: strings.TrimSpace(note)})
+		if err == nil && res.AlreadyDone && !s.decidedBy(tx, l, act) {
+			// The claim is where the decision leads, but not by this
+			// contact's decision: another contact or the deadline came first.
+			return ErrConflict
+		}
 		return err
 	})
 	return res, err
+}
+
+// decidedBy reports whether the claim's recorded customer decision is act,
+// taken by the link's contact.
+func (s *Store) decidedBy(tx *gorm.DB, l *consentLink, act Action) bool {
+	want := map[Action]string{ActCustomerAccept: "accepted", ActCustomerOptOut: "opted_out", ActCustomerEnd: "ended"}[act]
+	var n int64
+	tx.Raw(`SELECT count(*) FROM claims WHERE id = ? AND customer_decision = ? AND lower(customer_decided_by) = lower(?)`,
+		l.ClaimID, want, l.Email).Scan(&n)
+	return n > 0
 }
 
 // RequestNewLink mails a fresh personal link to an address that is a

@@ -51,6 +51,8 @@ func translate(err error) error {
 	return err
 }
 
+// isUniqueViolation reports a unique-index refusal, whether GORM translated
+// it (TranslateError turns it into gorm.ErrDuplicatedKey) or not.
 func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && (errors.Is(err, gorm.ErrDuplicatedKey) || strings.Contains(err.Error(), "UNIQUE constraint failed"))
 }

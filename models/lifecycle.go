@@ -260,6 +260,15 @@ func (s *Store) apply(tx *gorm.DB, who Who, req Request) (Result, error) {
 			return Result{}, err
 		}
 	}
+	// A deadline's outcome holds from the deadline itself (SPEC §4.4),
+	// however late the worker or a catch-up applies it: the claim is
+	// official since D, and a rejection's dispute window counts from D.
+	switch req.Action {
+	case ActConsentExpire:
+		a.now = c.ConsentDueAt.Time
+	case ActInfoExpire:
+		a.now = c.InfoDueAt.Time
+	}
 	if req.Action == ActDelete {
 		return Result{Deleted: true}, a.deleteDraft()
 	}

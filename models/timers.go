@@ -54,9 +54,8 @@ func (s *Store) processDueTimers(ctx context.Context, now time.Time, batch int) 
 		if err != nil {
 			return err
 		}
-		if len(timers) < batch {
-			return nil
-		}
+		// Loop until nothing is due: an outcome applied late (after
+		// downtime) may start timers that are already due themselves.
 	}
 }
 
@@ -95,7 +94,8 @@ func (s *Store) runTimer(tx *gorm.DB, t dueTimer, now time.Time) error {
 		_, err := s.apply(tx, systemWho, Request{ClaimID: c.ID, Action: ActInfoExpire})
 		return err
 	case TimerInfoReminder:
-		if c.Status != StatusActionRequired || !sameDeadline(c.InfoDueAt) {
+		// After downtime the deadline may have passed too: no reminder then.
+		if c.Status != StatusActionRequired || !sameDeadline(c.InfoDueAt) || !now.Before(c.InfoDueAt.Time) {
 			return nil
 		}
 		a := &applyCtx{s: s, tx: tx, now: now, who: systemWho, c: c, lines: lines, detail: map[string]any{}}
