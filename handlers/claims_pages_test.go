@@ -278,3 +278,16 @@ func TestRetiredWorkloadBlocksSubmission(t *testing.T) {
 		t.Error("the submitted claim lost its retired workload")
 	}
 }
+
+// Deleting the newest draft does not free its number for the next claim.
+func TestDeletedDraftNumberIsNotReused(t *testing.T) {
+	env := ht.New(t)
+	c := env.NewClient(t)
+	c.LoginAs(ht.AdminEmail)
+	first := createClaim(t, env, c, m365Form(t, env, "1000001", "Exchange Online"))
+	ht.WantRedirect(t, act(t, c, "/claims/"+first, "delete", nil), "/claims")
+	second := createClaim(t, env, c, m365Form(t, env, "1000001", "Exchange Online"))
+	if second == first {
+		t.Fatalf("the deleted draft's number %s was given to the next claim", first)
+	}
+}

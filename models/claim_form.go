@@ -305,15 +305,18 @@ func (s *Store) CreateDraft(ctx context.Context, who Who, in ClaimInput) (int64,
 			return err
 		}
 		now := Ms(s.Now())
-		if err := tx.Exec(`INSERT INTO claims (organisation_id, location_id, creator_id, program_id, activity_id, tenant_id, domain, name,
-			customer_contact_name, customer_contact_title, customer_contact_email, partner_contact_name, partner_contact_email,
-			status, created_at, updated_at, status_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'editing', ?, ?, ?)`,
-			who.OrgID, in.LocationID, who.UserID, in.ProgramID, in.ActivityID, in.TenantID, in.Domain, in.Name,
-			in.CustomerContactName, in.CustomerContactTitle, in.CustomerContactEmail, in.PartnerContactName, in.PartnerContactEmail,
-			now, now, now).Error; err != nil {
+		// The number is above every claim that ever existed: deleting the
+		// newest draft must not hand its number (quoted in emails and the
+		// audit log) to the next claim.
+		if err := tx.Raw(`SELECT max(coalesce((SELECT max(id) FROM claims), 0), coalesce((SELECT max(id) FROM deleted_claims), 0)) + 1`).Scan(&id).Error; err != nil {
 			return err
 		}
-		if id, err = lastID(tx); err != nil {
+		if err := tx.Exec(`INSERT INTO claims (id, organisation_id, location_id, creator_id, program_id, activity_id, tenant_id, domain, name,
+			customer_contact_name, customer_contact_title, customer_contact_email, partner_contact_name, partner_contact_email,
+			status, created_at, updated_at, status_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'editing', ?, ?, ?)`,
+			id, who.OrgID, in.LocationID, who.UserID, in.ProgramID, in.ActivityID, in.TenantID, in.Domain, in.Name,
+			in.CustomerContactName, in.CustomerContactTitle, in.CustomerContactEmail, in.PartnerContactName, in.PartnerContactEmail,
+			now, now, now).Error; err != nil {
 			return err
 		}
 		if err := s.replaceLines(tx, id, who.OrgID, in, StatusEditing); err != nil {

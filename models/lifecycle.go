@@ -776,6 +776,9 @@ func (a *applyCtx) deleteDraft() error {
 	if res.RowsAffected != 1 {
 		return ErrConflict
 	}
+	if err := a.tx.Exec(`INSERT INTO deleted_claims (id, deleted_at) VALUES (?, ?)`, a.c.ID, Ms(a.now)).Error; err != nil {
+		return err
+	}
 	return a.s.audit(a.tx, Actor{UserID: a.who.UserID, Label: a.who.Label, IP: a.who.IP}, "claim.delete_draft",
 		"claim:"+a.c.Number(), a.c.Name)
 }

@@ -367,6 +367,13 @@ CREATE INDEX claims_queue_order ON claims(status_at, id) WHERE status IN ('submi
 CREATE INDEX claims_org_domain ON claims(organisation_id, domain);
 CREATE INDEX claims_org_tenant ON claims(organisation_id, tenant_id);
 `,
+	// 6: numbers of deleted drafts, so a claim number is never given twice.
+	`
+CREATE TABLE deleted_claims (
+	id INTEGER PRIMARY KEY,
+	deleted_at INTEGER NOT NULL
+);
+`,
 }
 
 // LatestSchema is the version a fully migrated database has.
