@@ -25,6 +25,8 @@ type DB struct {
 	W    *gorm.DB
 	R    *gorm.DB
 	Path string
+	// writer is W's connection pool: one connection, statements kept prepared.
+	writer *writerPool
 }
 
 const busyTimeoutMs = 10000
@@ -57,19 +59,27 @@ func Open(path string) (*DB, error) {
 	}
 	// A fresh *gorm.Config per handle: gorm.Open keeps the config and stores
 	// its callbacks in it, so a shared one would give the writer the reader's.
-	w, err := gorm.Open(sqlite.Open(dsn(path, false)), newGormConfig())
+	wsql, err := sql.Open("sqlite3", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	wsql, _ := w.DB()
-	wsql.SetMaxOpenConns(1)
-	wsql.SetMaxIdleConns(1)
-	wsql.SetConnMaxLifetime(0)
+	pool, err := newWriterPool(context.Background(), wsql)
+	if err != nil {
+		wsql.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	wcfg := newGormConfig()
+	wcfg.PrepareStmt = false // the pool keeps its statements prepared
+	w, err := gorm.Open(sqlite.Dialector{DSN: dsn(path, false), Conn: pool}, wcfg)
+	if err != nil {
+		pool.close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	withoutReturning(w)
 
 	r, err := gorm.Open(sqlite.Open(dsn(path, true)), newGormConfig())
 	if err != nil {
-		wsql.Close()
+		pool.close()
 		return nil, fmt.Errorf("open database for reading: %w", err)
 	}
 	rsql, _ := r.DB()
@@ -77,7 +87,7 @@ func Open(path string) (*DB, error) {
 	rsql.SetMaxIdleConns(4)
 	rsql.SetConnMaxLifetime(0)
 
-	db := &DB{W: w, R: r, Path: path}
+	db := &DB{W: w, R: r, Path: path, writer: pool}
 	if err := db.checkPragmas(); err != nil {
 		db.Close()
 		return nil, err
@@ -169,12 +179,24 @@ func (db *DB) checkImmediate() error {
 // Close closes both handles, the reader first.
 func (db *DB) Close() error {
 	var errs []error
-	for _, h := range []*gorm.DB{db.R, db.W} {
-		if s, err := h.DB(); err == nil {
-			errs = append(errs, s.Close())
-		}
+	if s, err := db.R.DB(); err == nil {
+		errs = append(errs, s.Close())
+	}
+	if db.writer != nil {
+		errs = append(errs, db.writer.close())
+	} else if s, err := db.W.DB(); err == nil {
+		errs = append(errs, s.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// Exclusive runs fn on the writer's raw connection with no other writer
+// (bulk loads and multi-statement SQL).
+func (db *DB) Exclusive(fn func(*sql.Conn) error) error {
+	if db.writer == nil {
+		return errors.New("database has no writer pool")
+	}
+	return db.writer.exclusive(fn)
 }
 
 // Checkpoint copies the WAL into the database and truncates it. The worker

@@ -1,6 +1,8 @@
 package models
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -417,22 +419,21 @@ func (db *DB) Migrate() ([]int, error) {
 // applyMigration runs one multi-statement migration through database/sql:
 // GORM's prepared-statement cache would prepare only its first statement.
 func (db *DB) applyMigration(v int) error {
-	sqlDB, err := db.W.DB()
-	if err != nil {
-		return err
-	}
-	tx, err := sqlDB.Begin()
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.Exec(migrations[v-1]); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, Ms(time.Now())); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return db.Exclusive(func(conn *sql.Conn) error {
+		ctx := context.Background()
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, Ms(time.Now())); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
 }
 
 // CheckSchema returns an error unless the database is at the latest version.

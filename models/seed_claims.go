@@ -63,16 +63,17 @@ func SeedClaims(s *Store, n int, out io.Writer) error {
 	if existing > 0 {
 		return fmt.Errorf("the database already has %d claims; seed a fresh database", existing)
 	}
-	sqlDB, err := s.db.W.DB()
-	if err != nil {
-		return err
-	}
+	return s.db.Exclusive(func(conn *sql.Conn) error { return seedClaims(s, conn, n, out, start) })
+}
+
+func seedClaims(s *Store, sqlDB *sql.Conn, n int, out io.Writer, start time.Time) error {
+	ctx := context.Background()
 	// Speed over durability while seeding a throwaway dataset; restored below.
 	// A large page cache keeps the indexes in memory while they grow.
-	if _, err := sqlDB.Exec(`PRAGMA synchronous = OFF; PRAGMA cache_size = -400000`); err != nil {
+	if _, err := sqlDB.ExecContext(ctx, `PRAGMA synchronous = OFF; PRAGMA cache_size = -400000`); err != nil {
 		return err
 	}
-	defer sqlDB.Exec(`PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000`)
+	defer sqlDB.ExecContext(ctx, `PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000`)
 
 	ref, err := s.RefData(ctx)
 	if err != nil {
@@ -107,7 +108,7 @@ func SeedClaims(s *Store, n int, out io.Writer) error {
 	lastM365 := map[int]int64{} // m365 counter → org, for competing pairs
 	for done := 0; done < n; {
 		end := min(done+seedBatch, n)
-		tx, err := sqlDB.Begin()
+		tx, err := sqlDB.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -242,10 +243,10 @@ func SeedClaims(s *Store, n int, out io.Writer) error {
 		fmt.Fprintf(out, "seeded %d/%d claims in %s\n", done, n, time.Since(start).Round(time.Millisecond))
 	}
 	fmt.Fprintln(out, "analyzing…")
-	if _, err := sqlDB.Exec(`ANALYZE`); err != nil {
+	if _, err := sqlDB.ExecContext(ctx, `ANALYZE`); err != nil {
 		return err
 	}
-	if _, err := sqlDB.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	if _, err := sqlDB.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "done: %d claims in %s\n", n, time.Since(start).Round(time.Millisecond))
@@ -265,16 +266,17 @@ type seedOrg struct{ id, location, user int64 }
 // seedOrgsAndUsers adds organisations (one location each, enrolled in every
 // program, an incentives admin and an incentives user) up to seedOrgs; the
 // first is the demo's Contoso Partners.
-func seedOrgsAndUsers(s *Store, db *sql.DB) ([]seedOrg, error) {
+func seedOrgsAndUsers(s *Store, db *sql.Conn) ([]seedOrg, error) {
+	ctx := context.Background()
 	var contoso seedOrg
-	if err := db.QueryRow(`SELECT o.id, l.id, u.id FROM organisations o JOIN locations l ON l.organisation_id = o.id AND l.mpn_id = '1000001'
+	if err := db.QueryRowContext(ctx, `SELECT o.id, l.id, u.id FROM organisations o JOIN locations l ON l.organisation_id = o.id AND l.mpn_id = '1000001'
 		JOIN users u ON u.organisation_id = o.id AND u.role = 'incentives_admin' WHERE o.name = 'Contoso Partners'`).Scan(&contoso.id, &contoso.location, &contoso.user); err != nil {
 		return nil, err
 	}
 	orgs := []seedOrg{contoso}
 	hash := HashPassword(DemoPassword)
 	now := Ms(s.Now())
-	tx, err := db.Begin()
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -317,9 +319,10 @@ func seedOrgsAndUsers(s *Store, db *sql.DB) ([]seedOrg, error) {
 }
 
 // seedTenantsRows adds the synthetic tenants with a domain and two contacts each.
-func seedTenantsRows(s *Store, db *sql.DB) error {
+func seedTenantsRows(s *Store, db *sql.Conn) error {
+	ctx := context.Background()
 	now := Ms(s.Now())
-	tx, err := db.Begin()
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
