@@ -531,7 +531,7 @@ func (s *Store) AddComment(ctx context.Context, who Who, id int64, body string) 
 		return ErrForbidden
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		c, _, err := s.claimFor(tx, who.viewer(), id)
+		c, err := claimRow(tx, who.viewer(), id)
 		if err != nil {
 			return err
 		}

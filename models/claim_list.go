@@ -124,6 +124,11 @@ func (s *Store) ListClaims(ctx context.Context, v Viewer, f ListFilter) (ListPag
 		f.Limit = 50
 	}
 	col, asc := sortSpec(f.Sort)
+	if v.Role == RoleOperator && f.Sort == "" {
+		// All claims of the platform, newest first by number: the primary key
+		// orders them without an index of its own.
+		col = "c.id"
+	}
 	q := s.listQuery(s.r(ctx), v, f, s.Now()).Select(listColumns)
 	if val, id, ok := parseCursor(f.After); ok {
 		op := "<"
@@ -144,12 +149,19 @@ func (s *Store) ListClaims(ctx context.Context, v Viewer, f ListFilter) (ListPag
 	if len(rows) > f.Limit {
 		page.Rows = rows[:f.Limit]
 		last := page.Rows[f.Limit-1]
-		page.Next = cursorOf(last, f.Sort)
+		sort := f.Sort
+		if col == "c.id" {
+			sort = "id"
+		}
+		page.Next = cursorOf(last, sort)
 	}
 	return page, nil
 }
 
 func cursorOf(r ListRow, sort string) string {
+	if sort == "id" {
+		return strconv.FormatInt(r.ID, 10) + "." + strconv.FormatInt(r.ID, 10)
+	}
 	var t Time
 	switch sort {
 	case "created":

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -233,31 +234,86 @@ func (s *Store) ClaimFor(ctx context.Context, v Viewer, id int64) (*Claim, []Lin
 }
 
 func (s *Store) claimFor(db *gorm.DB, v Viewer, id int64) (*Claim, []Line, error) {
+	c, err := claimRow(db, v, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	lines, err := claimLines(db, id, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, lines, nil
+}
+
+// engineClaim loads a claim for a change: its lines without the competing
+// flag, which no rule of the engine reads.
+func (s *Store) engineClaim(db *gorm.DB, v Viewer, id int64) (*Claim, []Line, error) {
+	c, err := claimRow(db, v, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	lines, err := claimLines(db, id, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, lines, nil
+}
+
+// claimRow reads one claim the viewer may see (ErrNotFound otherwise).
+func claimRow(db *gorm.DB, v Viewer, id int64) (*Claim, error) {
+	cond, args := v.visibility()
+	for _, a := range args {
+		if _, ok := a.([]int64); ok {
+			// A location scope is a list: expand it the way GORM would.
+			return claimRowGORM(db, v, id)
+		}
+	}
+	var c Claim
+	err := queryRaw(db, claimSelect+claimJoins+` WHERE c.id = ? AND `+cond, append([]any{id}, args...),
+		func(r *sql.Rows) error { return scanClaim(r, &c) })
+	if err != nil {
+		return nil, err
+	}
+	if c.ID == 0 {
+		return nil, ErrNotFound
+	}
+	return &c, nil
+}
+
+func claimRowGORM(db *gorm.DB, v Viewer, id int64) (*Claim, error) {
 	cond, args := v.visibility()
 	var c Claim
 	err := db.Raw(`SELECT `+claimColumns+claimJoins+` WHERE c.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&c).Error
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if c.ID == 0 {
-		return nil, nil, ErrNotFound
+		return nil, ErrNotFound
 	}
-	lines, err := claimLines(db, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &c, lines, nil
+	return &c, nil
 }
 
-// claimLines loads a claim's lines with their derived competing flag.
-func claimLines(db *gorm.DB, claimID int64) ([]Line, error) {
+// claimLines loads a claim's lines; with competing, each line's derived
+// competing flag too (the engine does not need it).
+func claimLines(db *gorm.DB, claimID int64, competing bool) ([]Line, error) {
+	comp := "0"
+	if competing {
+		comp = `EXISTS (SELECT 1 FROM claim_lines x WHERE x.key = cl.key AND x.organisation_id <> cl.organisation_id
+			AND x.state IN ` + competingStatesSQL + `)`
+	}
 	var lines []Line
-	err := db.Raw(`SELECT cl.id, cl.claim_id, cl.organisation_id, cl.product_id, p.name AS product_name, p.retired AS product_retired,
-		coalesce(cl.subscription_id, '') AS subscription_id, cl.key, cl.state, cl.end_reason, cl.ended_at,
-		EXISTS (SELECT 1 FROM claim_lines x WHERE x.key = cl.key AND x.organisation_id <> cl.organisation_id
-			AND x.state IN `+competingStatesSQL+`) AS competing
+	err := queryRaw(db, `SELECT cl.id, cl.claim_id, cl.organisation_id, cl.product_id, p.name, p.retired,
+		coalesce(cl.subscription_id, ''), cl.key, cl.state, cl.end_reason, cl.ended_at, `+comp+`
 		FROM claim_lines cl JOIN products p ON p.id = cl.product_id
-		WHERE cl.claim_id = ? ORDER BY p.name, cl.subscription_id, cl.id`, claimID).Scan(&lines).Error
+		WHERE cl.claim_id = ? ORDER BY p.name, cl.subscription_id, cl.id`, []any{claimID}, func(r *sql.Rows) error {
+		var l Line
+		if err := r.Scan(&l.ID, &l.ClaimID, &l.OrganisationID, &l.ProductID, &l.ProductName, &l.ProductRetired,
+			&l.SubscriptionID, &l.Key, &l.State, &l.EndReason, &l.EndedAt, &l.Competing); err != nil {
+			return err
+		}
+		lines = append(lines, l)
+		return nil
+	})
 	return lines, err
 }
 

@@ -122,7 +122,7 @@ func (s *Store) RequestNewLink(ctx context.Context, email string) error {
 	now := s.Now()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		for _, r := range rows {
-			c, lines, err := s.claimFor(tx, Viewer{Role: RoleOperator}, r.ClaimID)
+			c, lines, err := s.engineClaim(tx, Viewer{Role: RoleOperator}, r.ClaimID)
 			if err != nil {
 				return err
 			}

@@ -101,7 +101,7 @@ func (s *Store) AddFiles(ctx context.Context, who Who, claimID int64, ups []Uplo
 	}
 	var ids []int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		c, _, err := s.claimFor(tx, who.viewer(), claimID)
+		c, err := claimRow(tx, who.viewer(), claimID)
 		if err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (s *Store) DisputeWithFiles(ctx context.Context, who Who, req Request, ups 
 	var res Result
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if len(ups) > 0 {
-			c, _, err := s.claimFor(tx, who.viewer(), req.ClaimID)
+			c, err := claimRow(tx, who.viewer(), req.ClaimID)
 			if err != nil {
 				return err
 			}

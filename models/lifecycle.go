@@ -227,13 +227,13 @@ func findTransition(from Status, a Action) *transition {
 func (s *Store) apply(tx *gorm.DB, who Who, req Request) (Result, error) {
 	if !roleMayEver(who.Role, req.Action) {
 		// Still 404 for a claim the person cannot see.
-		if _, _, err := s.claimFor(tx, who.viewer(), req.ClaimID); err != nil {
+		if _, _, err := s.engineClaim(tx, who.viewer(), req.ClaimID); err != nil {
 			return Result{}, err
 		}
 		return Result{}, ErrForbidden
 	}
 	now := s.Now()
-	c, lines, err := s.claimFor(tx, who.viewer(), req.ClaimID)
+	c, lines, err := s.engineClaim(tx, who.viewer(), req.ClaimID)
 	if err != nil {
 		return Result{}, err
 	}
@@ -330,7 +330,7 @@ func (s *Store) catchUp(tx *gorm.DB, c *Claim, lines []Line, now time.Time) (*Cl
 	if _, err := s.apply(tx, Who{Role: RoleSystem, Label: "system"}, Request{ClaimID: c.ID, Action: act}); err != nil {
 		return nil, nil, err
 	}
-	return s.claimFor(tx, Viewer{Role: RoleOperator}, c.ID)
+	return s.engineClaim(tx, Viewer{Role: RoleOperator}, c.ID)
 }
 
 // move changes the claim's status on its expected version, and the state of
@@ -816,7 +816,7 @@ func (s *Store) endLines(tx *gorm.DB, lines []lineRef, reason string, now time.T
 		if err := tx.Exec(`UPDATE claim_lines SET state = 'ended', end_reason = ?, ended_at = ? WHERE id IN ?`, reason, Ms(now), ids).Error; err != nil {
 			return err
 		}
-		c, cl, err := s.claimFor(tx, Viewer{Role: RoleOperator}, claimID)
+		c, cl, err := s.engineClaim(tx, Viewer{Role: RoleOperator}, claimID)
 		if err != nil {
 			return err
 		}

@@ -67,12 +67,9 @@ func (s *Store) enqueue(tx *gorm.DB, m *Mail) (int64, error) {
 		return 0, fmt.Errorf("compose %s mail: %w", m.Kind, err)
 	}
 	now := Ms(s.Now())
-	if err := tx.Exec(`INSERT INTO outbox (kind, to_email, to_name, language, subject, text_body, html_body, secret, claim_id,
+	return insertID(tx, `INSERT INTO outbox (kind, to_email, to_name, language, subject, text_body, html_body, secret, claim_id,
 		state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
-		m.Kind, m.To, m.ToName, m.Lang, subject, text, html, m.Secret, nullID(m.ClaimID), now, now).Error; err != nil {
-		return 0, err
-	}
-	return lastID(tx)
+		m.Kind, m.To, m.ToName, m.Lang, subject, text, html, m.Secret, nullID(m.ClaimID), now, now)
 }
 
 // MailFilter selects rows of the mail log.

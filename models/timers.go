@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -45,6 +46,10 @@ func (s *Store) processDueTimers(ctx context.Context, now time.Time, batch int) 
 						return err
 					}
 				}
+				// Release, or every timer of the batch would nest one more savepoint.
+				if err := tx.Exec(`RELEASE SAVEPOINT timer`).Error; err != nil {
+					return err
+				}
 				if err := tx.Exec(`UPDATE timers SET done_at = ? WHERE id = ? AND done_at IS NULL`, Ms(now), t.ID).Error; err != nil {
 					return err
 				}
@@ -74,25 +79,32 @@ func (s *Store) runTimer(tx *gorm.DB, t dueTimer, now time.Time) error {
 	if t.Kind == TimerSubscriptionEnd {
 		return s.endSubscriptionLines(tx, t.Subject, now)
 	}
-	c, lines, err := s.claimFor(tx, Viewer{Role: RoleOperator}, t.ClaimID)
-	if err != nil {
-		return err
-	}
 	// A timer belongs to one deadline; a later deadline has its own timer.
 	sameDeadline := func(d Time) bool { return !d.IsZero() && d.UnixMilli() == t.DeadlineAt.UnixMilli() }
 	switch t.Kind {
-	case TimerConsentDeadline:
-		if c.Status != StatusConsent || !sameDeadline(c.ConsentDueAt) {
-			return nil
+	case TimerConsentDeadline, TimerInfoDeadline:
+		// A cheap look first: apply loads the claim itself when it acts.
+		var status Status
+		var consentDue, infoDue Time
+		if err := queryRaw(tx, `SELECT status, consent_due_at, info_due_at FROM claims WHERE id = ?`, []any{t.ClaimID},
+			func(r *sql.Rows) error { return r.Scan(&status, &consentDue, &infoDue) }); err != nil {
+			return err
 		}
-		_, err := s.apply(tx, systemWho, Request{ClaimID: c.ID, Action: ActConsentExpire})
-		return err
-	case TimerInfoDeadline:
-		if c.Status != StatusActionRequired || !sameDeadline(c.InfoDueAt) {
-			return nil
+		if t.Kind == TimerConsentDeadline && status == StatusConsent && sameDeadline(consentDue) {
+			_, err := s.apply(tx, systemWho, Request{ClaimID: t.ClaimID, Action: ActConsentExpire})
+			return err
 		}
-		_, err := s.apply(tx, systemWho, Request{ClaimID: c.ID, Action: ActInfoExpire})
+		if t.Kind == TimerInfoDeadline && status == StatusActionRequired && sameDeadline(infoDue) {
+			_, err := s.apply(tx, systemWho, Request{ClaimID: t.ClaimID, Action: ActInfoExpire})
+			return err
+		}
+		return nil
+	}
+	c, lines, err := s.engineClaim(tx, Viewer{Role: RoleOperator}, t.ClaimID)
+	if err != nil {
 		return err
+	}
+	switch t.Kind {
 	case TimerInfoReminder:
 		// After downtime the deadline may have passed too: no reminder then.
 		if c.Status != StatusActionRequired || !sameDeadline(c.InfoDueAt) || !now.Before(c.InfoDueAt.Time) {
