@@ -18,6 +18,7 @@ run: build ## Build and serve on 127.0.0.1:8080 in dev mode with demo data (data
 	CPOR_DEV=1 ./$(BIN) serve
 
 test: check-generated ## Run every test, browser tests included
+	npm ci --prefix handlers/browser --ignore-scripts --no-audit --no-fund
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
 

@@ -97,7 +97,16 @@ func (a *applyCtx) partnerRecipients() ([]recipient, error) {
 		}
 	}
 	if !seen[strings.ToLower(a.c.PartnerContactEmail)] {
-		add(recipient{a.c.PartnerContactEmail, a.c.PartnerContactName, ""})
+		// A typed partner contact who is a person of another organisation
+		// gets nothing: partners never see each other's claims, emails included.
+		var elsewhere int64
+		if err := a.tx.Raw(`SELECT count(*) FROM users WHERE email = ? AND coalesce(organisation_id, 0) <> ?`,
+			a.c.PartnerContactEmail, a.c.OrganisationID).Scan(&elsewhere).Error; err != nil {
+			return nil, err
+		}
+		if elsewhere == 0 {
+			add(recipient{a.c.PartnerContactEmail, a.c.PartnerContactName, ""})
+		}
 	}
 	return out, nil
 }

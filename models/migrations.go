@@ -386,6 +386,41 @@ DROP INDEX claims_location_status_updated;
 DROP INDEX claims_location_created;
 DROP INDEX claims_location_deadline;
 `,
+	// 8: versions that caches in the server check with one cheap query:
+	// "auth" moves whenever a session ends or a person, organisation,
+	// location or scope changes; "ref" whenever reference data changes.
+	`
+CREATE TABLE cache_versions (
+	name TEXT PRIMARY KEY,
+	v INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO cache_versions (name, v) VALUES ('auth', 0), ('ref', 0);
+CREATE TRIGGER cache_sessions_delete AFTER DELETE ON sessions BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_users_insert AFTER INSERT ON users BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_users_update AFTER UPDATE ON users BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_users_delete AFTER DELETE ON users BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_organisations_insert AFTER INSERT ON organisations BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_organisations_update AFTER UPDATE ON organisations BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_organisations_delete AFTER DELETE ON organisations BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_user_locations_insert AFTER INSERT ON user_locations BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_user_locations_update AFTER UPDATE ON user_locations BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_user_locations_delete AFTER DELETE ON user_locations BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_locations_insert AFTER INSERT ON locations BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_locations_update AFTER UPDATE ON locations BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_locations_delete AFTER DELETE ON locations BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_location_programs_insert AFTER INSERT ON location_programs BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_location_programs_update AFTER UPDATE ON location_programs BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_location_programs_delete AFTER DELETE ON location_programs BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'auth'; END;
+CREATE TRIGGER cache_programs_insert AFTER INSERT ON programs BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'ref'; END;
+CREATE TRIGGER cache_programs_update AFTER UPDATE ON programs BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'ref'; END;
+CREATE TRIGGER cache_programs_delete AFTER DELETE ON programs BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'ref'; END;
+CREATE TRIGGER cache_activities_insert AFTER INSERT ON activities BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'ref'; END;
+CREATE TRIGGER cache_activities_update AFTER UPDATE ON activities BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'ref'; END;
+CREATE TRIGGER cache_activities_delete AFTER DELETE ON activities BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'ref'; END;
+CREATE TRIGGER cache_products_insert AFTER INSERT ON products BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'ref'; END;
+CREATE TRIGGER cache_products_update AFTER UPDATE ON products BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'ref'; END;
+CREATE TRIGGER cache_products_delete AFTER DELETE ON products BEGIN UPDATE cache_versions SET v = v + 1 WHERE name = 'ref'; END;
+`,
 }
 
 // LatestSchema is the version a fully migrated database has.

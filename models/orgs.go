@@ -71,10 +71,9 @@ func (s *Store) createLocation(tx *gorm.DB, orgID int64, mpn, name string, progr
 	return id, nil
 }
 
-// OrgLocations returns an organisation's locations with their enrolments.
-func (s *Store) OrgLocations(ctx context.Context, orgID int64) ([]Location, error) {
+// orgLocations reads an organisation's locations with their enrolments.
+func (s *Store) orgLocations(db *gorm.DB, orgID int64) ([]Location, error) {
 	var locs []Location
-	db := s.r(ctx)
 	if err := db.Raw(`SELECT id, organisation_id, mpn_id, name FROM locations WHERE organisation_id = ? ORDER BY mpn_id`, orgID).Scan(&locs).Error; err != nil {
 		return nil, err
 	}

@@ -1,8 +1,6 @@
 package models
 
 import (
-	"context"
-
 	"gorm.io/gorm"
 )
 
@@ -121,9 +119,7 @@ func (r *RefData) ProductsOf(area string) []Product {
 	return out
 }
 
-// RefData loads the reference data.
-func (s *Store) RefData(ctx context.Context) (*RefData, error) { return s.refData(s.r(ctx)) }
-
+// refData loads the reference data from the database.
 func (s *Store) refData(db *gorm.DB) (*RefData, error) {
 	var r RefData
 	if err := db.Raw(`SELECT id, name, solution_area, retired FROM programs ORDER BY id`).Scan(&r.Programs).Error; err != nil {

@@ -41,32 +41,59 @@ func SessionHash(token string) []byte { return hashSecret(token) }
 // ErrNotFound.
 func (s *Store) SessionPrincipal(ctx context.Context, token string) (*Principal, error) {
 	now := s.Now()
-	var row struct {
-		User
-		SeenAt Time
-	}
-	err := s.r(ctx).Raw(`SELECT `+userColumns+`, s.seen_at FROM sessions s
-		JOIN users u ON u.id = s.user_id LEFT JOIN organisations o ON o.id = u.organisation_id
-		WHERE s.id_hash = ? AND s.expires_at > ? AND s.seen_at > ? AND u.disabled = 0 AND coalesce(o.disabled, 0) = 0`,
-		hashSecret(token), Ms(now), Ms(now.Add(-SessionIdle))).Scan(&row).Error
+	db := s.r(ctx)
+	hash := hashSecret(token)
+	key := string(hash)
+	v, _, err := cacheVersions(db)
 	if err != nil {
 		return nil, err
 	}
-	if row.ID == 0 {
+	e, ok := s.cache.session(key, v)
+	if !ok {
+		if e, err = s.loadSession(db, hash, now); err != nil {
+			return nil, err
+		}
+		e.v = v
+	}
+	if !now.Before(e.expires) || !now.Before(e.seenAt.Add(SessionIdle)) {
 		return nil, ErrNotFound
 	}
-	p := &Principal{User: row.User}
-	if p.Role == RoleUser {
-		if p.Locations, err = s.UserLocations(ctx, p.ID); err != nil {
+	if now.Sub(e.seenAt) > seenResolution {
+		if err := s.w(ctx).Exec(`UPDATE sessions SET seen_at = ? WHERE id_hash = ?`, Ms(now), hash).Error; err != nil {
 			return nil, err
 		}
+		e.seenAt = now
 	}
-	if now.Sub(row.SeenAt.Time) > seenResolution {
-		if err := s.w(ctx).Exec(`UPDATE sessions SET seen_at = ? WHERE id_hash = ?`, Ms(now), hashSecret(token)).Error; err != nil {
-			return nil, err
+	s.cache.putSession(key, e)
+	p := e.p // a copy: the cache keeps its own
+	return &p, nil
+}
+
+// loadSession reads a live session's person from the database.
+func (s *Store) loadSession(db *gorm.DB, hash []byte, now time.Time) (sessionEntry, error) {
+	var row struct {
+		User
+		SeenAt    Time
+		ExpiresAt Time
+	}
+	err := db.Raw(`SELECT `+userColumns+`, s.seen_at, s.expires_at FROM sessions s
+		JOIN users u ON u.id = s.user_id LEFT JOIN organisations o ON o.id = u.organisation_id
+		WHERE s.id_hash = ? AND s.expires_at > ? AND s.seen_at > ? AND u.disabled = 0 AND coalesce(o.disabled, 0) = 0`,
+		hash, Ms(now), Ms(now.Add(-SessionIdle))).Scan(&row).Error
+	if err != nil {
+		return sessionEntry{}, err
+	}
+	if row.ID == 0 {
+		return sessionEntry{}, ErrNotFound
+	}
+	e := sessionEntry{p: Principal{User: row.User}, seenAt: row.SeenAt.Time, expires: row.ExpiresAt.Time}
+	if e.p.Role == RoleUser {
+		if err := db.Raw(`SELECT location_id FROM user_locations WHERE user_id = ? ORDER BY location_id`, e.p.ID).
+			Scan(&e.p.Locations).Error; err != nil {
+			return sessionEntry{}, err
 		}
 	}
-	return p, nil
+	return e, nil
 }
 
 // DeleteSession ends one session (sign-out).

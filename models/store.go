@@ -20,6 +20,7 @@ type Store struct {
 	compose   Composer
 	// wake nudges the worker after a commit so new mail leaves at once.
 	wake chan struct{}
+	cache caches
 }
 
 // StoreOptions configures a Store.

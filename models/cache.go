@@ -1,0 +1,111 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Caches of what nearly every request reads — the signed-in person, the
+// reference data, an organisation's locations. Each entry remembers the
+// version it was read at; one cheap query per request reads the current
+// versions, which triggers move inside the very transaction of any change
+// (migration 8), so a cached value is never used after its source changed —
+// including a session ended by sign-out or a disabled account.
+type caches struct {
+	mu       sync.Mutex
+	sessions map[string]sessionEntry // by token hash
+	ref      *RefData
+	refV     int64
+	locs     map[int64]locEntry // by organisation
+}
+
+type sessionEntry struct {
+	p       Principal
+	v       int64
+	seenAt  time.Time
+	expires time.Time
+}
+
+type locEntry struct {
+	locs []Location
+	v    int64
+}
+
+const maxCachedSessions = 10000
+
+// cacheVersions reads the current auth and ref versions.
+func cacheVersions(db *gorm.DB) (auth, ref int64, err error) {
+	err = queryRaw(db, `SELECT (SELECT v FROM cache_versions WHERE name = 'auth'), (SELECT v FROM cache_versions WHERE name = 'ref')`, nil,
+		func(r *sql.Rows) error { return r.Scan(&auth, &ref) })
+	return auth, ref, err
+}
+
+func (c *caches) session(hash string, v int64) (sessionEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.sessions[hash]
+	return e, ok && e.v == v
+}
+
+func (c *caches) putSession(hash string, e sessionEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sessions == nil || len(c.sessions) >= maxCachedSessions {
+		c.sessions = map[string]sessionEntry{}
+	}
+	c.sessions[hash] = e
+}
+
+// RefData returns the reference data, from memory while it is unchanged.
+func (s *Store) RefData(ctx context.Context) (*RefData, error) {
+	db := s.r(ctx)
+	_, v, err := cacheVersions(db)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.mu.Lock()
+	ref, refV := s.cache.ref, s.cache.refV
+	s.cache.mu.Unlock()
+	if ref != nil && refV == v {
+		return ref, nil
+	}
+	ref, err = s.refData(db)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.mu.Lock()
+	s.cache.ref, s.cache.refV = ref, v
+	s.cache.mu.Unlock()
+	return ref, nil
+}
+
+// OrgLocations returns an organisation's locations with their enrolments,
+// from memory while they are unchanged. Callers must not modify the result.
+func (s *Store) OrgLocations(ctx context.Context, orgID int64) ([]Location, error) {
+	db := s.r(ctx)
+	v, _, err := cacheVersions(db)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.mu.Lock()
+	e, ok := s.cache.locs[orgID]
+	s.cache.mu.Unlock()
+	if ok && e.v == v {
+		return e.locs, nil
+	}
+	locs, err := s.orgLocations(db, orgID)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.mu.Lock()
+	if s.cache.locs == nil || len(s.cache.locs) > 5000 {
+		s.cache.locs = map[int64]locEntry{}
+	}
+	s.cache.locs[orgID] = locEntry{locs: locs, v: v}
+	s.cache.mu.Unlock()
+	return locs, nil
+}
