@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"gorm.io/gorm"
@@ -50,14 +51,15 @@ func (s *Store) businessDeadline(db *gorm.DB, t time.Time, n int) (time.Time, er
 	from := startOfDay(t, s.loc)
 	// n business days never span more than n weeks plus the holidays inside;
 	// a generous window keeps this one indexed range read.
-	var days []string
-	if err := db.Raw(`SELECT day FROM holidays WHERE day > ? AND day <= ?`,
-		dayKey(from), dayKey(from.AddDate(0, 0, 7*n+60))).Scan(&days).Error; err != nil {
+	set := map[string]bool{}
+	if err := queryRaw(db, `SELECT day FROM holidays WHERE day > ? AND day <= ?`,
+		[]any{dayKey(from), dayKey(from.AddDate(0, 0, 7*n+60))}, func(r *sql.Rows) error {
+			var d string
+			err := r.Scan(&d)
+			set[d] = true
+			return err
+		}); err != nil {
 		return time.Time{}, err
-	}
-	set := make(map[string]bool, len(days))
-	for _, d := range days {
-		set[d] = true
 	}
 	return BusinessDeadline(t, n, s.loc, func(d string) bool { return set[d] }).UTC(), nil
 }

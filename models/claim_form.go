@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,6 +66,14 @@ type claimChecker struct {
 
 func (k *claimChecker) add(field, msg string) { k.errs.Add(field, msg) }
 
+// count runs a count query; a failed query counts as nothing found, which
+// makes the check refuse rather than pass.
+func (k *claimChecker) count(query string, args ...any) int64 {
+	var n int64
+	queryRaw(k.db, query, args, func(r *sql.Rows) error { return r.Scan(&n) })
+	return n
+}
+
 // CheckError carries field messages with their data.
 type CheckError struct {
 	Fields FieldErrors
@@ -97,9 +106,7 @@ func (k *claimChecker) checkSave(in *ClaimInput, who Who, existing *Claim) {
 		k.add("tenant", "claim.err_tenant_format")
 	default:
 		in.TenantID = tenant
-		var n int64
-		k.db.Raw(`SELECT count(*) FROM tenants WHERE id = ?`, tenant).Scan(&n)
-		if n == 0 {
+		if k.count(`SELECT count(*) FROM tenants WHERE id = ?`, tenant) == 0 {
 			k.add("tenant", "claim.err_tenant_unknown")
 		} else {
 			tenantOK = true
@@ -112,9 +119,7 @@ func (k *claimChecker) checkSave(in *ClaimInput, who Who, existing *Claim) {
 	default:
 		in.Domain = domain
 		if tenantOK {
-			var n int64
-			k.db.Raw(`SELECT count(*) FROM tenant_domains WHERE tenant_id = ? AND domain = ?`, tenant, domain).Scan(&n)
-			if n == 0 {
+			if k.count(`SELECT count(*) FROM tenant_domains WHERE tenant_id = ? AND domain = ?`, tenant, domain) == 0 {
 				k.add("domain", "claim.err_domain_mismatch")
 			}
 		}
@@ -134,9 +139,8 @@ func (k *claimChecker) checkSave(in *ClaimInput, who Who, existing *Claim) {
 }
 
 func (k *claimChecker) checkLocation(locationID, programID int64, who Who) {
-	var n int64
-	k.db.Raw(`SELECT count(*) FROM locations l JOIN location_programs lp ON lp.location_id = l.id
-		WHERE l.id = ? AND l.organisation_id = ? AND lp.program_id = ?`, locationID, who.OrgID, programID).Scan(&n)
+	n := k.count(`SELECT count(*) FROM locations l JOIN location_programs lp ON lp.location_id = l.id
+		WHERE l.id = ? AND l.organisation_id = ? AND lp.program_id = ?`, locationID, who.OrgID, programID)
 	if n == 0 || (who.Role == RoleUser && !slices.Contains(who.Locations, locationID)) {
 		k.add("location", "claim.err_location")
 	}
@@ -148,11 +152,12 @@ func (k *claimChecker) checkLocation(locationID, programID int64, who Who) {
 func (k *claimChecker) checkLines(in *ClaimInput, prog Program, tenant string, tenantOK bool, existing *Claim, submit bool) {
 	kept := map[int64]bool{}
 	if existing != nil {
-		var ids []int64
-		k.db.Raw(`SELECT product_id FROM claim_lines WHERE claim_id = ?`, existing.ID).Scan(&ids)
-		for _, id := range ids {
+		queryRaw(k.db, `SELECT product_id FROM claim_lines WHERE claim_id = ?`, []any{existing.ID}, func(r *sql.Rows) error {
+			var id int64
+			err := r.Scan(&id)
 			kept[id] = true
-		}
+			return err
+		})
 	}
 	if prog.Granularity() == PerWorkload {
 		if len(in.WorkloadIDs) == 0 && submit {
@@ -203,7 +208,8 @@ func (k *claimChecker) checkLines(in *ClaimInput, prog Program, tenant string, t
 			continue
 		}
 		var s Subscription
-		k.db.Raw(`SELECT id, tenant_id, product_id, channel, state FROM subscriptions WHERE id = ?`, sub).Scan(&s)
+		queryRaw(k.db, `SELECT id, tenant_id, product_id, channel, state FROM subscriptions WHERE id = ?`, []any{sub},
+			func(r *sql.Rows) error { return r.Scan(&s.ID, &s.TenantID, &s.ProductID, &s.Channel, &s.State) })
 		switch {
 		case s.ID == "" || s.TenantID != tenant:
 			k.add(field, "claim.err_sub_not_on_tenant")
@@ -237,15 +243,17 @@ func (k *claimChecker) checkSubmit(in *ClaimInput, claimID int64) {
 			k.add(f.field, "err.email")
 		}
 	}
-	var files int64
-	k.db.Raw(`SELECT count(*) FROM claim_files WHERE claim_id = ?`, claimID).Scan(&files)
-	if files == 0 {
+	if k.count(`SELECT count(*) FROM claim_files WHERE claim_id = ?`, claimID) == 0 {
 		k.add("files", "claim.err_poe_missing")
 	}
 }
 
 func (s *Store) newChecker(db *gorm.DB) (*claimChecker, error) {
-	ref, err := s.refData(db)
+	ctx := db.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ref, err := s.RefData(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"database/sql"
 	"strings"
 
 	"gorm.io/gorm"
@@ -71,12 +72,18 @@ type recipient struct {
 // partnerRecipients are the claim's creator and its partner contact, each in
 // their own language (a contact who is not a user gets the organisation's).
 func (a *applyCtx) partnerRecipients() ([]recipient, error) {
-	var users []struct {
+	type user struct {
 		Email, Name, Language string
 		Disabled              bool
 	}
-	if err := a.tx.Raw(`SELECT email, name, language, disabled FROM users WHERE id = ? OR (organisation_id = ? AND email = ?)`,
-		a.c.CreatorID, a.c.OrganisationID, a.c.PartnerContactEmail).Scan(&users).Error; err != nil {
+	var users []user
+	if err := queryRaw(a.tx, `SELECT email, name, language, disabled FROM users WHERE id = ? OR (organisation_id = ? AND email = ?)`,
+		[]any{a.c.CreatorID, a.c.OrganisationID, a.c.PartnerContactEmail}, func(r *sql.Rows) error {
+			var u user
+			err := r.Scan(&u.Email, &u.Name, &u.Language, &u.Disabled)
+			users = append(users, u)
+			return err
+		}); err != nil {
 		return nil, err
 	}
 	var out []recipient
@@ -100,8 +107,8 @@ func (a *applyCtx) partnerRecipients() ([]recipient, error) {
 		// A typed partner contact who is a person of another organisation
 		// gets nothing: partners never see each other's claims, emails included.
 		var elsewhere int64
-		if err := a.tx.Raw(`SELECT count(*) FROM users WHERE email = ? AND coalesce(organisation_id, 0) <> ?`,
-			a.c.PartnerContactEmail, a.c.OrganisationID).Scan(&elsewhere).Error; err != nil {
+		if err := queryRaw(a.tx, `SELECT count(*) FROM users WHERE email = ? AND coalesce(organisation_id, 0) <> ?`,
+			[]any{a.c.PartnerContactEmail, a.c.OrganisationID}, func(r *sql.Rows) error { return r.Scan(&elsewhere) }); err != nil {
 			return nil, err
 		}
 		if elsewhere == 0 {

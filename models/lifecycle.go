@@ -344,16 +344,16 @@ func (a *applyCtx) move(to Status, reason string) error {
 	if reason == "" && to == c.Status {
 		reason = c.Reason
 	}
-	res := a.tx.Exec(`UPDATE claims SET status = ?, reason = ?, version = version + 1, updated_at = ?, status_at = ?
+	n, err := execRaw(a.tx, `UPDATE claims SET status = ?, reason = ?, version = version + 1, updated_at = ?, status_at = ?
 		WHERE id = ? AND version = ?`, to, reason, Ms(a.now), statusAt, c.ID, c.Version)
-	if res.Error != nil {
-		return res.Error
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected != 1 {
+	if n != 1 {
 		return ErrConflict
 	}
 	if to != c.Status {
-		if err := a.tx.Exec(`UPDATE claim_lines SET state = ? WHERE claim_id = ? AND state <> 'ended'`, to, c.ID).Error; err != nil {
+		if _, err := execRaw(a.tx, `UPDATE claim_lines SET state = ? WHERE claim_id = ? AND state <> 'ended'`, to, c.ID); err != nil {
 			if isUniqueViolation(err) {
 				return a.uniqueRefusal(to)
 			}
@@ -387,7 +387,8 @@ func (a *applyCtx) uniqueRefusal(to Status) error {
 
 // set updates columns of the claim (already moved, so on the new version).
 func (a *applyCtx) set(sets string, args ...any) error {
-	return a.tx.Exec(`UPDATE claims SET `+sets+` WHERE id = ?`, append(args, a.c.ID)...).Error
+	_, err := execRaw(a.tx, `UPDATE claims SET `+sets+` WHERE id = ?`, append(args, a.c.ID)...)
+	return err
 }
 
 // history appends a transition row.
@@ -401,18 +402,26 @@ func (a *applyCtx) history(kind string, from, to Status) error {
 }
 
 func addHistory(tx *gorm.DB, claimID int64, at time.Time, who Who, kind string, from, to Status, detail string) error {
-	return tx.Exec(`INSERT INTO claim_history (claim_id, at, actor_id, actor, actor_role, ip, kind, from_status, to_status, detail)
+	_, err := execRaw(tx, `INSERT INTO claim_history (claim_id, at, actor_id, actor, actor_role, ip, kind, from_status, to_status, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, claimID, Ms(at), nullID(who.UserID), who.Label, string(who.Role), who.IP,
-		kind, string(from), string(to), detail).Error
+		kind, string(from), string(to), detail)
+	return err
 }
 
 // cancelTimers marks the claim's pending timers of the given kinds done.
 func (a *applyCtx) cancelTimers(kinds ...string) error {
-	return a.tx.Exec(`UPDATE timers SET done_at = ? WHERE claim_id = ? AND done_at IS NULL AND kind IN ?`, Ms(a.now), a.c.ID, kinds).Error
+	args := []any{Ms(a.now), a.c.ID}
+	marks := make([]string, len(kinds))
+	for i, k := range kinds {
+		marks[i], args = "?", append(args, k)
+	}
+	_, err := execRaw(a.tx, `UPDATE timers SET done_at = ? WHERE claim_id = ? AND done_at IS NULL AND kind IN (`+strings.Join(marks, ", ")+`)`, args...)
+	return err
 }
 
 func (a *applyCtx) addTimer(kind string, due, deadline time.Time) error {
-	return a.tx.Exec(`INSERT INTO timers (claim_id, kind, due_at, deadline_at) VALUES (?, ?, ?, ?)`, a.c.ID, kind, Ms(due), Ms(deadline)).Error
+	_, err := execRaw(a.tx, `INSERT INTO timers (claim_id, kind, due_at, deadline_at) VALUES (?, ?, ?, ?)`, a.c.ID, kind, Ms(due), Ms(deadline))
+	return err
 }
 
 // Timer kinds.

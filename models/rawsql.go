@@ -63,3 +63,17 @@ func insertID(db *gorm.DB, query string, args ...any) (int64, error) {
 	}
 	return res.LastInsertId()
 }
+
+// execRaw runs a statement on db's connection without GORM's statement
+// building (no "IN ?" expansion), returning the rows it changed.
+func execRaw(db *gorm.DB, query string, args ...any) (int64, error) {
+	ctx := db.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	res, err := db.Statement.ConnPool.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

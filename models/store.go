@@ -19,7 +19,7 @@ type Store struct {
 	publicURL string
 	compose   Composer
 	// wake nudges the worker after a commit so new mail leaves at once.
-	wake chan struct{}
+	wake  chan struct{}
 	cache caches
 }
 
