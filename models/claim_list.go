@@ -279,13 +279,18 @@ func (s *Store) PartnerDashboard(ctx context.Context, v Viewer) (*Dashboard, err
 		d.ByStatus[b.Status] = b.N
 		d.Total += b.N
 	}
-	for _, x := range []struct {
-		view string
-		dst  *int64
-	}{{"requested", &d.Requested}, {"due_week", &d.DueWeek}} {
-		if err := s.listQuery(db, v, ListFilter{View: x.view}, now).Select("count(*)").Scan(x.dst).Error; err != nil {
-			return nil, err
-		}
+	// Drafts users asked to submit: counted in their own partial index (the
+	// planner would otherwise read every draft of the organisation).
+	requested := db.Table("claims c INDEXED BY claims_org_requested_drafts").
+		Where("c.organisation_id = ? AND c.status = 'editing' AND c.submission_requested_at IS NOT NULL", v.OrgID)
+	if v.Role == RoleUser {
+		requested = requested.Where("c.location_id IN ?", append(v.Locations, 0))
+	}
+	if err := requested.Select("count(*)").Scan(&d.Requested).Error; err != nil {
+		return nil, err
+	}
+	if err := s.listQuery(db, v, ListFilter{View: "due_week"}, now).Select("count(*)").Scan(&d.DueWeek).Error; err != nil {
+		return nil, err
 	}
 	// Waiting on you (the list's "waiting" view): drafts and information
 	// requests; a user's drafts already sent to the admin wait on the admin.

@@ -137,7 +137,7 @@ func (s *Store) ReviewQueueCounts(ctx context.Context) (*QueueCounts, error) {
 		Status Status
 		N      int64
 	}
-	if err := db.Raw(`SELECT status, sum(n) AS n FROM claim_counts WHERE status IN ('submitted','under_review','action_required','disputed','consent') GROUP BY status`).Scan(&by).Error; err != nil {
+	if err := db.Raw(`SELECT status, n FROM claim_status_counts WHERE status IN ('submitted','under_review','action_required','disputed','consent')`).Scan(&by).Error; err != nil {
 		return nil, err
 	}
 	for _, b := range by {
