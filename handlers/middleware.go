@@ -113,6 +113,12 @@ func securityHeaders(secure bool) echo.MiddlewareFunc {
 // disabled) simply means "not signed in".
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// One read of the cache versions serves the whole request.
+		ctx, err := s.store.WithVersions(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		c.SetRequest(c.Request().WithContext(ctx))
 		sess := s.cookies.get(c)
 		if tok, ok := sess.Values["sid"].(string); ok && tok != "" {
 			p, err := s.store.SessionPrincipal(c.Request().Context(), tok)

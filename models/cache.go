@@ -37,8 +37,32 @@ type locEntry struct {
 
 const maxCachedSessions = 10000
 
-// cacheVersions reads the current auth and ref versions.
+type versionsKey struct{}
+
+type versions struct{ auth, ref int64 }
+
+// WithVersions reads the cache versions once and keeps them in the
+// request's context, so the session, the reference data and the locations
+// read for one request share one query.
+func (s *Store) WithVersions(ctx context.Context) (context.Context, error) {
+	auth, ref, err := readVersions(s.r(ctx))
+	if err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, versionsKey{}, versions{auth, ref}), nil
+}
+
+// cacheVersions returns the request's versions, reading them if the request has none.
 func cacheVersions(db *gorm.DB) (auth, ref int64, err error) {
+	if ctx := db.Statement.Context; ctx != nil {
+		if v, ok := ctx.Value(versionsKey{}).(versions); ok {
+			return v.auth, v.ref, nil
+		}
+	}
+	return readVersions(db)
+}
+
+func readVersions(db *gorm.DB) (auth, ref int64, err error) {
 	err = queryRaw(db, `SELECT (SELECT v FROM cache_versions WHERE name = 'auth'), (SELECT v FROM cache_versions WHERE name = 'ref')`, nil,
 		func(r *sql.Rows) error { return r.Scan(&auth, &ref) })
 	return auth, ref, err
