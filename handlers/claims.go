@@ -83,9 +83,6 @@ func (h *Claims) formPage(c echo.Context, prog models.Program, in models.ClaimIn
 			usable = append(usable, l)
 		}
 	}
-	if in.LocationID == 0 && len(usable) == 1 {
-		in.LocationID = usable[0].ID
-	}
 	return claims.FormPage{Program: prog, Ref: ref, Locations: usable, In: in, Role: p.Role,
 		Editable: models.Editable{Any: true, Name: true, Location: true, Lines: true, Contacts: true}}, nil
 }
@@ -117,6 +114,9 @@ func (h *Claims) New(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(f.Locations) == 1 { // a fresh form: the only possible location is chosen
+		f.In.LocationID = f.Locations[0].ID
+	}
 	return h.render(c, http.StatusOK, claims.Form(f))
 }
 
@@ -137,6 +137,9 @@ func (h *Claims) Create(c echo.Context) error {
 		return err
 	}
 	f.Rows = rows
+	// The form re-rendered after this POST belongs to "New claim" (and the
+	// language switch must come back to a page, not to the POST).
+	c.Set(ctxPagePath, "/claims/new?program="+strconv.FormatInt(prog.ID, 10))
 	if c.FormValue("op") == "add_line" {
 		f.Rows = rows + 1
 		return h.render(c, http.StatusOK, claims.Form(f))

@@ -23,6 +23,8 @@ const (
 	ctxSessionToken = "session_token"
 	ctxLang         = "lang"
 	ctxCSRF         = "csrf"
+	// ctxPagePath overrides the page's own path when a POST re-renders a form.
+	ctxPagePath = "page_path"
 )
 
 // principal returns the signed-in person or nil.

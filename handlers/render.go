@@ -19,11 +19,15 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // carrying it. It takes the flash messages out of the cookie.
 func (s *Server) pageContext(c echo.Context) context.Context {
 	csrfToken, _ := c.Get(ctxCSRF).(string)
+	path := c.Request().URL.RequestURI()
+	if pp, ok := c.Get(ctxPagePath).(string); ok {
+		path = pp
+	}
 	p := &views.Page{
 		Lang:  lang(c),
 		User:  principal(c),
 		CSRF:  csrfToken,
-		Path:  c.Request().URL.RequestURI(),
+		Path:  path,
 		Flash: s.cookies.takeFlash(c),
 	}
 	return views.WithPage(c.Request().Context(), p)
