@@ -3,7 +3,6 @@ package handlers
 import (
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -82,9 +81,9 @@ func ipExtractor(proxies []string) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// withBody applies the default small body limit except where a route sets its own.
+// webStack is the middleware of every page route: a body limit (the
+// default for forms, larger for uploads and imports), the session, the
+// language, then CSRF.
 func (s *Server) webStack(limit int64) []echo.MiddlewareFunc {
 	return []echo.MiddlewareFunc{limitBody(limit), s.loadSession, chooseLanguage, csrf(s.cfg.SecureCookies), rejectBadText}
 }
-
-var _ http.Handler = (*echo.Echo)(nil)

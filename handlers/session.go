@@ -15,6 +15,8 @@ import (
 
 const cookieName = "cpor_session"
 
+// gorilla/sessions stores values with encoding/gob, which must know the
+// concrete types it will meet in the cookie before the first request.
 func init() { gob.Register([]views.Flash{}) }
 
 // sessionCookies wraps a gorilla CookieStore. The cookie holds only the

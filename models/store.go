@@ -94,9 +94,6 @@ type Actor struct {
 	IP     string
 }
 
-// SystemActor is the background worker.
-var SystemActor = Actor{Label: "system"}
-
 func nullID(id int64) any {
 	if id == 0 {
 		return nil
