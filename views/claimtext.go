@@ -18,3 +18,12 @@ func StatusText(ctx context.Context, s models.Status, reason string) string {
 
 // ReasonText names a rejection, end or information-request reason.
 func ReasonText(ctx context.Context, code string) string { return T(ctx, "reason."+code) }
+
+// MailKind names a kind of email; an unknown kind shows as its code.
+func MailKind(ctx context.Context, kind string) string {
+	id := "mailkind." + kind
+	if !catalog.Has(PageOf(ctx).Lang, id) {
+		return kind
+	}
+	return T(ctx, id)
+}
