@@ -795,3 +795,23 @@ func TestAuditLogFiltersAndExport(t *testing.T) {
 		t.Errorf("Hungarian header %q", first)
 	}
 }
+
+// Nobody is invited into a disabled organisation: the link could not be used.
+func TestNoInvitationIntoDisabledOrganisation(t *testing.T) {
+	env := handlertest.New(t)
+	op := env.NewClient(t)
+	op.LoginAs(handlertest.OperatorEmail)
+	org := env.QueryInt(t, `SELECT id FROM organisations WHERE name = 'Fabrikam Services'`)
+	env.Exec(t, `UPDATE organisations SET disabled = 1 WHERE id = ?`, org)
+	before := env.QueryInt(t, `SELECT count(*) FROM users`)
+	path := fmt.Sprintf("/admin/orgs/%d/invite", org)
+	op.Get(path)
+	r := op.PostForm(path, url.Values{"email": {"new-admin@fabrikam-partner.test"}, "name": {"New Admin"}, "language": {"en"}})
+	handlertest.WantStatus(t, r, 422)
+	if !strings.Contains(handlertest.MainText(r), "This organisation is disabled") {
+		t.Errorf("no explanation on the page:\n%s", handlertest.MainText(r))
+	}
+	if after := env.QueryInt(t, `SELECT count(*) FROM users`); after != before {
+		t.Errorf("a user was created: %d → %d", before, after)
+	}
+}

@@ -198,6 +198,10 @@ func (s *Store) InviteUser(ctx context.Context, a Actor, inviter *User, sc UserS
 				return ErrNotFound
 			}
 			orgName = org.Name
+			// Nobody could use the link: people of a disabled organisation cannot sign in.
+			if org.Disabled {
+				return FieldErrors{"email": "admin.err.org_disabled"}
+			}
 			if err := checkOrgLocations(tx, sc.OrgID, in.Locations); err != nil {
 				return err
 			}
