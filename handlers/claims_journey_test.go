@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -76,6 +77,14 @@ func TestJourneyOptOut(t *testing.T) {
 	env.WaitForMail(t, func(m ht.Msg) bool {
 		return m.SentTo("it-admin@contoso-customer.test") && strings.Contains(m.Subject, "opted out")
 	})
+	// Every claim action is in the platform's audit log too: who, from where, what changed.
+	if n := env.QueryInt(t, `SELECT count(*) FROM audit_log WHERE kind = 'claim.submit' AND actor = ? AND ip = '127.0.0.1'
+		AND object = ? AND detail = 'editing → submitted'`, ht.AdminEmail, "claim:CA-"+fmt.Sprintf("%06s", id)); n != 1 {
+		t.Errorf("the submission is %d times in the audit log, want once", n)
+	}
+	if n := env.QueryInt(t, `SELECT count(*) FROM audit_log WHERE kind = 'claim.customer_opt_out' AND actor LIKE 'customer %'`); n != 1 {
+		t.Errorf("the customer's opt-out is %d times in the audit log, want once", n)
+	}
 	hist := page.Doc().Find(`[data-testid=history]`).Text()
 	for _, want := range []string{"Draft created", "Submission requested", "Submitted", "Review started", "Information requested", "Resubmitted", "Approved", "Customer opted out", "We never hired them."} {
 		if !strings.Contains(hist, want) {

@@ -401,10 +401,24 @@ func (a *applyCtx) history(kind string, from, to Status) error {
 	return addHistory(a.tx, a.c.ID, a.now, a.who, kind, from, to, detail)
 }
 
+// addHistory appends a row to the claim's history and the same event to
+// the platform's audit log (who, when, from which address, what changed),
+// in the caller's transaction.
 func addHistory(tx *gorm.DB, claimID int64, at time.Time, who Who, kind string, from, to Status, detail string) error {
-	_, err := execRaw(tx, `INSERT INTO claim_history (claim_id, at, actor_id, actor, actor_role, ip, kind, from_status, to_status, detail)
+	if _, err := execRaw(tx, `INSERT INTO claim_history (claim_id, at, actor_id, actor, actor_role, ip, kind, from_status, to_status, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, claimID, Ms(at), nullID(who.UserID), who.Label, string(who.Role), who.IP,
-		kind, string(from), string(to), detail)
+		kind, string(from), string(to), detail); err != nil {
+		return err
+	}
+	change := string(from)
+	if to != from {
+		change += " → " + string(to)
+	}
+	if kind == "edit" {
+		change += "; " + detail // old → new of each field
+	}
+	_, err := execRaw(tx, `INSERT INTO audit_log (at, actor_id, actor, ip, kind, object, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		Ms(at), nullID(who.UserID), who.Label, who.IP, "claim."+kind, "claim:"+ClaimNumber(claimID), change)
 	return err
 }
 
