@@ -65,7 +65,7 @@ func (s *Server) showPage(ctx context.Context, p *models.Principal, id int64) (c
 	}
 	for i := range emails {
 		page.Timeline = append(page.Timeline, claims.TimelineItem{At: emails[i].CreatedAt, Email: &emails[i]})
-		if len(emails[i].Kind) > 8 && emails[i].Kind[:8] == "consent_" && emails[i].Kind != "consent_receipt" {
+		if models.IsConsentRequest(emails[i].Kind) {
 			page.CustomerEmails = append(page.CustomerEmails, emails[i])
 		}
 	}

@@ -77,13 +77,7 @@ func (h *Claims) formPage(c echo.Context, prog models.Program, in models.ClaimIn
 	if err != nil {
 		return claims.FormPage{}, err
 	}
-	var usable []models.Location
-	for _, l := range locs {
-		if l.Enrolled(prog.ID) && p.InScope(l.ID) {
-			usable = append(usable, l)
-		}
-	}
-	return claims.FormPage{Program: prog, Ref: ref, Locations: usable, In: in, Role: p.Role,
+	return claims.FormPage{Program: prog, Ref: ref, Locations: models.ClaimLocations(locs, p, prog.ID), In: in, Role: p.Role,
 		Editable: models.Editable{Any: true, Name: true, Location: true, Lines: true, Contacts: true}}, nil
 }
 
@@ -261,12 +255,19 @@ func (h *Claims) Update(c echo.Context) error {
 		return redirect(c, base)
 	}
 	res, err := h.store.Apply(ctx, nil, who, models.Request{ClaimID: cl.ID, Action: act})
+	return h.submitOutcome(c, base, res, err, act)
+}
+
+// submitOutcome answers Submit claim or Request submission: a refused check
+// shows the edit form with what is missing next to each field; anything
+// else is the engine's usual answer.
+func (h *Claims) submitOutcome(c echo.Context, base string, res models.Result, err error, act models.Action) error {
 	if _, ok := models.IsCheckError(err); ok {
-		f2, _, lerr := h.editPage(c)
+		f, _, lerr := h.editPage(c)
 		if lerr != nil {
 			return lerr
 		}
-		return h.formError(c, f2, err, true)
+		return h.formError(c, f, err, true)
 	}
 	return h.actionOutcome(c, base, res, err, partnerActions[string(act)])
 }
@@ -310,13 +311,8 @@ func (h *Claims) Act(c echo.Context) error {
 	act := models.Action(c.Param("action"))
 	who := models.WhoOf(principal(c), c.RealIP())
 	res, err := h.store.Apply(c.Request().Context(), nil, who, models.Request{ClaimID: id, Action: act, Version: formVersion(c)})
-	if _, ok := models.IsCheckError(err); ok && (act == models.ActSubmit || act == models.ActRequestSubmission) {
-		// Show what is missing next to each field of the form.
-		f, _, lerr := h.editPage(c)
-		if lerr != nil {
-			return lerr
-		}
-		return h.formError(c, f, err, true)
+	if act == models.ActSubmit || act == models.ActRequestSubmission {
+		return h.submitOutcome(c, claimBase(who.Role, id), res, err, act)
 	}
 	return h.actionOutcome(c, claimBase(who.Role, id), res, err, done)
 }

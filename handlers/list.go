@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -175,11 +176,7 @@ func (s *Server) reviewQueue(c echo.Context) error {
 		Search:     strings.TrimSpace(c.QueryParam("q")),
 		After:      c.QueryParam("after"),
 	}
-	valid := false
-	for _, st := range models.QueueStatuses {
-		valid = valid || st == f.Status
-	}
-	if !valid {
+	if !slices.Contains(models.QueueStatuses, f.Status) {
 		f.Status = ""
 	}
 	rows, next, err := s.store.ReviewQueue(ctx, f)

@@ -249,11 +249,7 @@ func (k *claimChecker) checkSubmit(in *ClaimInput, claimID int64) {
 }
 
 func (s *Store) newChecker(db *gorm.DB) (*claimChecker, error) {
-	ctx := db.Statement.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ref, err := s.RefData(ctx)
+	ref, err := s.RefData(dbContext(db))
 	if err != nil {
 		return nil, err
 	}

@@ -87,16 +87,8 @@ func (s *Store) listQuery(db *gorm.DB, v Viewer, f ListFilter, now time.Time) *g
 	if f.Competing {
 		q = q.Where(competingSQL)
 	}
-	if term := strings.TrimSpace(f.Search); term != "" {
-		if id, ok := ParseClaimNumber(term); ok {
-			q = q.Where("c.id = ?", id)
-		} else if g, ok := NormalizeGUID(term); ok {
-			q = q.Where("c.tenant_id = ?", g)
-		} else {
-			d := strings.TrimSuffix(strings.ToLower(term), ".")
-			// A prefix range, so the domain index serves it.
-			q = q.Where("c.domain >= ? AND c.domain < ?", d, d+"\uffff")
-		}
+	if cond, args, _ := searchCondition(f.Search); cond != "" {
+		q = q.Where(cond, args...)
 	}
 	switch f.View {
 	case "requested":
@@ -114,6 +106,25 @@ func (s *Store) listQuery(db *gorm.DB, v Viewer, f ListFilter, now time.Time) *g
 		q = q.Where("c.next_deadline IS NOT NULL")
 	}
 	return q
+}
+
+// searchCondition reads a search term as a claim number, a tenant ID or the
+// start of a customer domain, and names the index that serves it ("" for
+// the primary key). The list and the review queue search alike.
+func searchCondition(term string) (cond string, args []any, index string) {
+	term = strings.TrimSpace(term)
+	if term == "" {
+		return "", nil, ""
+	}
+	if id, ok := ParseClaimNumber(term); ok {
+		return "c.id = ?", []any{id}, ""
+	}
+	if g, ok := NormalizeGUID(term); ok {
+		return "c.tenant_id = ?", []any{g}, "claims_tenant"
+	}
+	// A prefix range, so the domain index serves it.
+	d := strings.TrimSuffix(strings.ToLower(term), ".")
+	return "c.domain >= ? AND c.domain < ?", []any{d, d + "\uffff"}, "claims_domain"
 }
 
 // ListClaims returns one page of the claims the viewer may see, with keyset

@@ -14,14 +14,10 @@ func AllowedActions(c *Claim, who Who, now time.Time) []Action {
 	}
 	var out []Action
 	for _, t := range lifecycle {
-		if !slices.Contains(t.from, c.Status) || !slices.Contains(t.roles, who.Role) {
+		if !slices.Contains(t.from, c.Status) || !slices.Contains(t.roles, who.Role) || t.done != nil && t.done(c) {
 			continue
 		}
 		switch t.action {
-		case ActRequestSubmission:
-			if !c.SubmissionRequestedAt.IsZero() {
-				continue
-			}
 		case ActDispute:
 			if !c.DisputeOpen(now) || c.OrgDisabled {
 				continue

@@ -206,7 +206,12 @@ func (v Viewer) visibility() (string, []any) {
 		if len(v.Locations) == 0 {
 			return "1 = 0", nil
 		}
-		return "c.organisation_id = ? AND c.location_id IN ?", []any{v.OrgID, v.Locations}
+		// The list is expanded here, so the condition works in raw SQL too.
+		args := []any{v.OrgID}
+		for _, l := range v.Locations {
+			args = append(args, l)
+		}
+		return "c.organisation_id = ? AND c.location_id IN (" + placeholders(len(v.Locations)) + ")", args
 	case RoleReviewer:
 		return "c.submitted_at IS NOT NULL", nil
 	case RoleOperator:
@@ -214,10 +219,6 @@ func (v Viewer) visibility() (string, []any) {
 	}
 	return "1 = 0", nil
 }
-
-const claimColumns = `c.*, o.name AS org_name, o.language AS org_language, o.disabled AS org_disabled, l.mpn_id,
-	p.name AS program_name, p.solution_area, a.name AS activity_name, a.earns_incentive,
-	u.email AS creator_email, u.name AS creator_name, t.name AS tenant_name`
 
 const claimJoins = ` FROM claims c
 	JOIN organisations o ON o.id = c.organisation_id
@@ -234,25 +235,21 @@ func (s *Store) ClaimFor(ctx context.Context, v Viewer, id int64) (*Claim, []Lin
 }
 
 func (s *Store) claimFor(db *gorm.DB, v Viewer, id int64) (*Claim, []Line, error) {
-	c, err := claimRow(db, v, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	lines, err := claimLines(db, id, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, lines, nil
+	return loadClaim(db, v, id, true)
 }
 
 // engineClaim loads a claim for a change: its lines without the competing
 // flag, which no rule of the engine reads.
 func (s *Store) engineClaim(db *gorm.DB, v Viewer, id int64) (*Claim, []Line, error) {
+	return loadClaim(db, v, id, false)
+}
+
+func loadClaim(db *gorm.DB, v Viewer, id int64, competing bool) (*Claim, []Line, error) {
 	c, err := claimRow(db, v, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	lines, err := claimLines(db, id, false)
+	lines, err := claimLines(db, id, competing)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -262,28 +259,9 @@ func (s *Store) engineClaim(db *gorm.DB, v Viewer, id int64) (*Claim, []Line, er
 // claimRow reads one claim the viewer may see (ErrNotFound otherwise).
 func claimRow(db *gorm.DB, v Viewer, id int64) (*Claim, error) {
 	cond, args := v.visibility()
-	for _, a := range args {
-		if _, ok := a.([]int64); ok {
-			// A location scope is a list: expand it the way GORM would.
-			return claimRowGORM(db, v, id)
-		}
-	}
 	var c Claim
 	err := queryRaw(db, claimSelect+claimJoins+` WHERE c.id = ? AND `+cond, append([]any{id}, args...),
 		func(r *sql.Rows) error { return scanClaim(r, &c) })
-	if err != nil {
-		return nil, err
-	}
-	if c.ID == 0 {
-		return nil, ErrNotFound
-	}
-	return &c, nil
-}
-
-func claimRowGORM(db *gorm.DB, v Viewer, id int64) (*Claim, error) {
-	cond, args := v.visibility()
-	var c Claim
-	err := db.Raw(`SELECT `+claimColumns+claimJoins+` WHERE c.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&c).Error
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,9 @@ type transition struct {
 	// must free the keys before the new official lines take them).
 	before func(*applyCtx) error
 	effect func(*applyCtx) error
+	// done, for an action that keeps the state, says whether what it asks
+	// for already holds (a double click is "Already done", not a repeat).
+	done func(*Claim) bool
 }
 
 var (
@@ -69,7 +72,7 @@ var (
 // next state, reason, guard, effects). Apply is the only code that reads it.
 var lifecycle = []transition{
 	{from: []Status{StatusEditing}, action: ActRequestSubmission, roles: []Role{RoleUser}, to: StatusEditing,
-		guard: guardSubmittable, effect: effRequestSubmission},
+		guard: guardSubmittable, effect: effRequestSubmission, done: func(c *Claim) bool { return !c.SubmissionRequestedAt.IsZero() }},
 	{from: []Status{StatusEditing}, action: ActSubmit, roles: partnerRoles, to: StatusSubmitted,
 		guard: guardSubmittable, effect: effSubmit},
 	{from: []Status{StatusSubmitted}, action: ActStartReview, roles: []Role{RoleReviewer}, to: StatusUnderReview},
@@ -102,7 +105,7 @@ var lifecycle = []transition{
 	{from: []Status{StatusOfficial}, action: ActCustomerEnd, roles: []Role{RoleCustomer}, to: StatusEnded,
 		reason: ReasonCustomerEnded, effect: effEnd},
 	{from: []Status{StatusEditing}, action: ActDelete, roles: []Role{RoleAdmin, RoleUser}, to: StatusEditing,
-		guard: guardDelete},
+		guard: guardDelete, done: func(*Claim) bool { return false }},
 	{from: []Status{StatusConsent}, action: ActResendConsent, roles: []Role{RoleReviewer}, to: StatusConsent,
 		effect: effResendConsent},
 }
@@ -248,8 +251,11 @@ func (s *Store) apply(tx *gorm.DB, who Who, req Request) (Result, error) {
 		return s.staleOutcome(c, req)
 	}
 	t := findTransition(c.Status, req.Action)
-	if t == nil || (req.Action == ActRequestSubmission && !c.SubmissionRequestedAt.IsZero()) {
+	if t == nil {
 		return s.staleOutcome(c, req)
+	}
+	if t.done != nil && t.done(c) {
+		return Result{AlreadyDone: true, Status: c.Status}, nil
 	}
 	if !slices.Contains(t.roles, who.Role) {
 		return Result{}, ErrForbidden
@@ -299,11 +305,11 @@ func (s *Store) apply(tx *gorm.DB, who Who, req Request) (Result, error) {
 // staleOutcome answers an action on a claim that is no longer where the
 // person saw it: "Already done" if it is where the action leads, else 409.
 func (s *Store) staleOutcome(c *Claim, req Request) (Result, error) {
-	if req.Action == ActDelete {
+	if t := findTransition(c.Status, req.Action); t != nil && t.done != nil {
+		if t.done(c) {
+			return Result{AlreadyDone: true, Status: c.Status}, nil
+		}
 		return Result{}, ErrConflict
-	}
-	if req.Action == ActRequestSubmission && c.Status == StatusEditing && !c.SubmissionRequestedAt.IsZero() {
-		return Result{AlreadyDone: true, Status: c.Status}, nil
 	}
 	if slices.Contains(targetsOf(req.Action), c.Status) {
 		// The same state does not prove the action happened for actions that
@@ -425,11 +431,10 @@ func addHistory(tx *gorm.DB, claimID int64, at time.Time, who Who, kind string, 
 // cancelTimers marks the claim's pending timers of the given kinds done.
 func (a *applyCtx) cancelTimers(kinds ...string) error {
 	args := []any{Ms(a.now), a.c.ID}
-	marks := make([]string, len(kinds))
-	for i, k := range kinds {
-		marks[i], args = "?", append(args, k)
+	for _, k := range kinds {
+		args = append(args, k)
 	}
-	_, err := execRaw(a.tx, `UPDATE timers SET done_at = ? WHERE claim_id = ? AND done_at IS NULL AND kind IN (`+strings.Join(marks, ", ")+`)`, args...)
+	_, err := execRaw(a.tx, `UPDATE timers SET done_at = ? WHERE claim_id = ? AND done_at IS NULL AND kind IN (`+placeholders(len(kinds))+`)`, args...)
 	return err
 }
 

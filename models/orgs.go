@@ -128,3 +128,16 @@ func (s *Store) LocationMPNs(ctx context.Context, ids []int64) (map[int64]string
 	}
 	return out, nil
 }
+
+// ClaimLocations are the locations a person may put on a claim of a
+// program: enrolled in it, and in an incentives user's scope (the rule the
+// claim checks apply at save).
+func ClaimLocations(locs []Location, p *Principal, programID int64) []Location {
+	var out []Location
+	for _, l := range locs {
+		if l.Enrolled(programID) && p.InScope(l.ID) {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -28,6 +28,14 @@ type Composer interface {
 	Compose(m *Mail) (subject, text, html string, err error)
 }
 
+// IsCustomerMail reports whether a kind of email goes to a customer's
+// contact (consent requests, new links, decision receipts).
+func IsCustomerMail(kind string) bool { return strings.HasPrefix(kind, "consent_") }
+
+// IsConsentRequest reports whether an email carries a customer's personal
+// link to decide (the partner sees each one's delivery on the claim).
+func IsConsentRequest(kind string) bool { return IsCustomerMail(kind) && kind != "consent_receipt" }
+
 // Outbox message states.
 const (
 	MailQueued   = "queued"

@@ -74,18 +74,8 @@ func (s *Store) queueQuery(db *gorm.DB, f QueueFilter, now time.Time) *gorm.DB {
 		index = "claims_mail_failed"
 		where = append(where, "c.customer_mail_failed = 1")
 	}
-	if term := strings.TrimSpace(f.Search); term != "" {
-		if id, ok := ParseClaimNumber(term); ok {
-			index = ""
-			where, args = append(where, "c.id = ?"), append(args, id)
-		} else if g, ok := NormalizeGUID(term); ok {
-			index = "claims_tenant"
-			where, args = append(where, "c.tenant_id = ?"), append(args, g)
-		} else {
-			d := strings.TrimSuffix(strings.ToLower(term), ".")
-			index = "claims_domain"
-			where, args = append(where, "c.domain >= ? AND c.domain < ?"), append(args, d, d+"\uffff")
-		}
+	if cond, cargs, cindex := searchCondition(f.Search); cond != "" {
+		index, where, args = cindex, append(where, cond), append(args, cargs...)
 	}
 	table := "claims c"
 	if index != "" {

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -13,11 +14,7 @@ import (
 // row, its lines, the list page, the session) cost more than SQLite itself.
 // Arguments are passed as they are: no "IN ?" expansion here.
 func queryRaw(db *gorm.DB, query string, args []any, scan func(*sql.Rows) error) error {
-	ctx := db.Statement.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	rows, err := db.Statement.ConnPool.QueryContext(ctx, query, args...)
+	rows, err := db.Statement.ConnPool.QueryContext(dbContext(db), query, args...)
 	if err != nil {
 		return err
 	}
@@ -50,14 +47,23 @@ func scanClaim(rows *sql.Rows, c *Claim) error {
 		&c.ActivityName, &c.EarnsIncentive, &c.CreatorEmail, &c.CreatorName, &c.TenantName)
 }
 
+// dbContext is the context a GORM handle carries (Background when none).
+func dbContext(db *gorm.DB) context.Context {
+	if ctx := db.Statement.Context; ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+// placeholders returns "?, ?, …" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
 // insertID runs an INSERT on db's connection and returns the new row's ID
 // from the statement's own result, without a second query.
 func insertID(db *gorm.DB, query string, args ...any) (int64, error) {
-	ctx := db.Statement.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	res, err := db.Statement.ConnPool.ExecContext(ctx, query, args...)
+	res, err := db.Statement.ConnPool.ExecContext(dbContext(db), query, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -67,11 +73,7 @@ func insertID(db *gorm.DB, query string, args ...any) (int64, error) {
 // execRaw runs a statement on db's connection without GORM's statement
 // building (no "IN ?" expansion), returning the rows it changed.
 func execRaw(db *gorm.DB, query string, args ...any) (int64, error) {
-	ctx := db.Statement.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	res, err := db.Statement.ConnPool.ExecContext(ctx, query, args...)
+	res, err := db.Statement.ConnPool.ExecContext(dbContext(db), query, args...)
 	if err != nil {
 		return 0, err
 	}

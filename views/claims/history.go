@@ -102,6 +102,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
-// isCustomerMail reports whether a mail kind goes to customer contacts.
-func isCustomerMail(kind string) bool { return strings.HasPrefix(kind, "consent_") }

@@ -3066,9 +3066,9 @@ func emailEntry(p ShowPage, m *models.OutboxMessage) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var159 string
-		templ_7745c5c3_Var159, templ_7745c5c3_Err = templ.JoinStringErrs(maskEmail(m.ToEmail, p.partner() && isCustomerMail(m.Kind)))
+		templ_7745c5c3_Var159, templ_7745c5c3_Err = templ.JoinStringErrs(maskEmail(m.ToEmail, p.partner() && models.IsCustomerMail(m.Kind)))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/claims/show.templ`, Line: 556, Col: 99}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/claims/show.templ`, Line: 556, Col: 106}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var159))
 		if templ_7745c5c3_Err != nil {
