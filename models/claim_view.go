@@ -36,9 +36,6 @@ func AllowedActions(c *Claim, who Who, now time.Time) []Action {
 	return out
 }
 
-// RoleMayTake reports whether the role may take the action in some state
-// (so that a page can tell "not yours" from "not now").
-func RoleMayTake(role Role, a Action) bool { return roleMayEver(role, a) }
 
 // Waiting says who the claim waits on, since when, and the next deadline.
 type Waiting struct {

@@ -197,8 +197,9 @@ func (s *Store) Apply(ctx context.Context, tx *gorm.DB, who Who, req Request) (R
 	return res, err
 }
 
-// roleMayEver reports whether any row of the table lets role take the action.
-func roleMayEver(role Role, a Action) bool {
+// RoleMayTake reports whether any row of the table lets role take the
+// action, in some state (so a page can tell "not yours" from "not now").
+func RoleMayTake(role Role, a Action) bool {
 	for i := range lifecycle {
 		if lifecycle[i].action == a && slices.Contains(lifecycle[i].roles, role) {
 			return true
@@ -228,7 +229,7 @@ func findTransition(from Status, a Action) *transition {
 }
 
 func (s *Store) apply(tx *gorm.DB, who Who, req Request) (Result, error) {
-	if !roleMayEver(who.Role, req.Action) {
+	if !RoleMayTake(who.Role, req.Action) {
 		// Still 404 for a claim the person cannot see.
 		if _, _, err := s.engineClaim(tx, who.viewer(), req.ClaimID); err != nil {
 			return Result{}, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -62,4 +63,6 @@ func CheckPassword(hash, password string) bool {
 
 // dummyHash is checked when an account does not exist, so that a failed
 // sign-in takes as long whether or not the address is known.
-var dummyHash = HashPassword("not a real password, only for timing")
+// It is made on first use, not when the program starts (argon2 takes a
+// moment, and most commands never need it).
+var dummyHash = sync.OnceValue(func() string { return HashPassword("not a real password, only for timing") })

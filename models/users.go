@@ -117,7 +117,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 func (s *Store) Authenticate(ctx context.Context, email, password string) (*User, error) {
 	u, err := s.UserByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 		return nil, ErrNotFound
 	}
 	if err != nil {
