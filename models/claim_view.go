@@ -36,7 +36,6 @@ func AllowedActions(c *Claim, who Who, now time.Time) []Action {
 	return out
 }
 
-
 // Waiting says who the claim waits on, since when, and the next deadline.
 type Waiting struct {
 	On       string // catalogue ID: waiting.you, waiting.admin, waiting.program, waiting.customer, waiting.partner, waiting.nothing
