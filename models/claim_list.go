@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // ListFilter selects and orders the claim list.
@@ -52,9 +50,13 @@ type ListPage struct {
 	Next string
 }
 
-const competingSQL = `EXISTS (SELECT 1 FROM claim_lines me JOIN claim_lines x ON x.key = me.key
+// competingSQL is true for a claim with an open line on a key where another
+// organisation's line is in a competing state. The lines are looked at only
+// when the claim shares a key at all (key_shared, kept by a trigger): CASE
+// short-circuits, so the other 99 % of claims cost nothing extra.
+const competingSQL = `CASE WHEN c.key_shared THEN EXISTS (SELECT 1 FROM claim_lines me JOIN claim_lines x ON x.key = me.key
 	AND x.organisation_id <> me.organisation_id AND x.state IN ` + competingStatesSQL + `
-	WHERE me.claim_id = c.id AND me.state IN ` + openStatesSQL + `)`
+	WHERE me.claim_id = c.id AND me.state IN ` + openStatesSQL + `) ELSE 0 END`
 
 const listColumns = `c.id, c.name, c.domain, c.tenant_id, c.status, c.reason, c.program_id, c.location_id,
 	c.created_at, c.updated_at, c.next_deadline, c.submission_requested_at, ` + competingSQL + ` AS competing`
@@ -70,42 +72,49 @@ func sortSpec(sort string) (col string, asc bool) {
 	return "c.updated_at", false
 }
 
-// listQuery builds the filtered query (without order and limit); the list
-// and the CSV export share it, so the export holds exactly the list's rows.
-func (s *Store) listQuery(db *gorm.DB, v Viewer, f ListFilter, now time.Time) *gorm.DB {
+// listWhere is the filtered list's condition (without order and limit) and
+// its arguments; the list, the CSV export and the dashboard share it, so
+// the export holds exactly the list's rows. It is plain SQL: building the
+// query through GORM cost the list page more than SQLite's work on it.
+func listWhere(v Viewer, f ListFilter, now time.Time) (string, []any) {
 	cond, args := v.visibility()
-	q := db.Table("claims c").Where(cond, args...)
+	var b strings.Builder
+	b.WriteString("(" + cond + ")")
+	and := func(c string, a ...any) {
+		b.WriteString(" AND (" + c + ")")
+		args = append(args, a...)
+	}
 	if f.Status.Valid() {
-		q = q.Where("c.status = ?", f.Status)
+		and("c.status = ?", f.Status)
 	}
 	if f.ProgramID > 0 {
-		q = q.Where("c.program_id = ?", f.ProgramID)
+		and("c.program_id = ?", f.ProgramID)
 	}
 	if f.LocationID > 0 {
-		q = q.Where("c.location_id = ?", f.LocationID)
+		and("c.location_id = ?", f.LocationID)
 	}
 	if f.Competing {
-		q = q.Where(competingSQL)
+		and(competingSQL)
 	}
-	if cond, args, _ := searchCondition(f.Search); cond != "" {
-		q = q.Where(cond, args...)
+	if cond, a, _ := searchCondition(f.Search); cond != "" {
+		and(cond, a...)
 	}
 	switch f.View {
 	case "requested":
-		q = q.Where("c.status = 'editing' AND c.submission_requested_at IS NOT NULL")
+		and("c.status = 'editing' AND c.submission_requested_at IS NOT NULL")
 	case "waiting":
 		if v.Role == RoleUser {
-			q = q.Where("((c.status = 'editing' AND c.submission_requested_at IS NULL) OR c.status = 'action_required')")
+			and("(c.status = 'editing' AND c.submission_requested_at IS NULL) OR c.status = 'action_required'")
 		} else {
-			q = q.Where("c.status IN ('editing','action_required')")
+			and("c.status IN ('editing','action_required')")
 		}
 	case "due_week":
-		q = q.Where("c.next_deadline >= ? AND c.next_deadline < ?", Ms(now), Ms(now.Add(7*24*time.Hour)))
+		and("c.next_deadline >= ? AND c.next_deadline < ?", Ms(now), Ms(now.Add(7*24*time.Hour)))
 	}
 	if f.Sort == "deadline" {
-		q = q.Where("c.next_deadline IS NOT NULL")
+		and("c.next_deadline IS NOT NULL")
 	}
-	return q
+	return b.String(), args
 }
 
 // searchCondition reads a search term as a claim number, a tenant ID or the
@@ -140,33 +149,26 @@ func (s *Store) ListClaims(ctx context.Context, v Viewer, f ListFilter) (ListPag
 		// orders them without an index of its own.
 		col = "c.id"
 	}
-	q := s.listQuery(s.r(ctx), v, f, s.Now()).Select(listColumns)
+	where, args := listWhere(v, f, s.Now())
 	if val, id, ok := parseCursor(f.After); ok {
 		op := "<"
 		if asc {
 			op = ">"
 		}
-		q = q.Where(fmt.Sprintf("(%s, c.id) %s (?, ?)", col, op), val, id)
+		where += fmt.Sprintf(" AND (%s, c.id) %s (?, ?)", col, op)
+		args = append(args, val, id)
 	}
 	dir := "DESC"
 	if asc {
 		dir = "ASC"
 	}
-	// Rows are scanned by hand: GORM's reflection cost more than the query.
-	var rows []ListRow
-	rs, err := q.Order(col + " " + dir + ", c.id " + dir).Limit(f.Limit + 1).Rows()
+	rows := make([]ListRow, 0, f.Limit+1)
+	err := queryRaw(s.r(ctx), `SELECT `+listColumns+` FROM claims c WHERE `+where+
+		` ORDER BY `+col+` `+dir+`, c.id `+dir+` LIMIT ?`, append(args, f.Limit+1), func(rs *sql.Rows) error {
+		rows = append(rows, ListRow{})
+		return scanListRow(rs, &rows[len(rows)-1])
+	})
 	if err != nil {
-		return ListPage{}, err
-	}
-	defer rs.Close()
-	for rs.Next() {
-		var r ListRow
-		if err := scanListRow(rs, &r); err != nil {
-			return ListPage{}, err
-		}
-		rows = append(rows, r)
-	}
-	if err := rs.Err(); err != nil {
 		return ListPage{}, err
 	}
 	page := ListPage{Rows: rows}
@@ -218,34 +220,79 @@ type ExportRow struct {
 }
 
 // ExportClaims streams every claim of the filtered list to fn, in the list's
-// order, one row at a time: memory does not grow with the number of rows.
+// order. Reading and the caller's formatting overlap on two cores: a
+// goroutine scans rows into small batches while fn consumes the previous
+// ones (SQLite's reading is two thirds of an export's time). Three batches
+// circulate, so memory does not grow with the number of rows.
 func (s *Store) ExportClaims(ctx context.Context, v Viewer, f ListFilter, fn func(*ExportRow) error) error {
 	col, asc := sortSpec(f.Sort)
 	dir := "DESC"
 	if asc {
 		dir = "ASC"
 	}
-	f.After = ""
-	q := s.listQuery(s.r(ctx), v, f, s.Now()).
-		Select(listColumns + `, l.mpn_id, t.name AS tenant_name, c.customer_contact_name, c.customer_contact_email`).
-		Joins("JOIN locations l ON l.id = c.location_id").Joins("JOIN tenants t ON t.id = c.tenant_id").
-		Order(col + " " + dir + ", c.id " + dir)
-	rows, err := q.Rows()
+	where, args := listWhere(v, f, s.Now())
+	r := s.r(ctx)
+	rows, err := r.Statement.ConnPool.QueryContext(dbContext(r), `SELECT `+listColumns+`, l.mpn_id, t.name, c.customer_contact_name,
+		c.customer_contact_email FROM claims c JOIN locations l ON l.id = c.location_id JOIN tenants t ON t.id = c.tenant_id
+		WHERE `+where+` ORDER BY `+col+` `+dir+`, c.id `+dir, args...)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	var r ExportRow
-	for rows.Next() {
-		r = ExportRow{}
-		if err := scanExport(rows, &r); err != nil {
-			return err
+	const batches, batchRows = 3, 256
+	free := make(chan []ExportRow, batches)
+	full := make(chan []ExportRow, batches) // never blocks: it can hold every batch
+	for range batches {
+		free <- make([]ExportRow, batchRows)
+	}
+	stop := make(chan struct{})
+	var scanErr error
+	go func() {
+		defer close(full)
+		defer rows.Close()
+		for {
+			var b []ExportRow
+			select {
+			case b = <-free:
+			case <-stop:
+				return
+			}
+			n := 0
+			for n < len(b) && rows.Next() {
+				b[n] = ExportRow{}
+				if scanErr = scanExport(rows, &b[n]); scanErr != nil {
+					return
+				}
+				n++
+			}
+			if n > 0 {
+				full <- b[:n]
+			}
+			if n < len(b) {
+				scanErr = rows.Err()
+				return
+			}
 		}
-		if err := fn(&r); err != nil {
-			return err
+	}()
+	var fnErr error
+	for b := range full {
+		if fnErr != nil {
+			continue // draining until the scanner has stopped
+		}
+		for i := range b {
+			if fnErr = fn(&b[i]); fnErr != nil {
+				close(stop)
+				break
+			}
+		}
+		if fnErr == nil {
+			free <- b[:cap(b)]
 		}
 	}
-	return rows.Err()
+	// full is closed: the scanner has returned, rows are closed.
+	if fnErr != nil {
+		return fnErr
+	}
+	return scanErr
 }
 
 func scanListRow(rows *sql.Rows, r *ListRow) error {
@@ -300,7 +347,9 @@ func (s *Store) PartnerDashboard(ctx context.Context, v Viewer) (*Dashboard, err
 	if err := requested.Select("count(*)").Scan(&d.Requested).Error; err != nil {
 		return nil, err
 	}
-	if err := s.listQuery(db, v, ListFilter{View: "due_week"}, now).Select("count(*)").Scan(&d.DueWeek).Error; err != nil {
+	where, args := listWhere(v, ListFilter{View: "due_week"}, now)
+	if err := queryRaw(db, `SELECT count(*) FROM claims c WHERE `+where, args,
+		func(r *sql.Rows) error { return r.Scan(&d.DueWeek) }); err != nil {
 		return nil, err
 	}
 	// Waiting on you (the list's "waiting" view): drafts and information
