@@ -26,11 +26,36 @@ func DateTime(ctx context.Context, t models.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	lt := t.In(zone)
-	if PageOf(ctx).Lang == "hu" {
-		return strconv.Itoa(lt.Year()) + ". " + monthsHU[lt.Month()-1] + " " + strconv.Itoa(lt.Day()) + ". " + lt.Format("15:04")
+	var a [64]byte
+	return string(AppendDateTime(a[:0], PageOf(ctx).Lang, t))
+}
+
+// AppendDateTime appends DateTime's text to b; lang is PageOf(ctx).Lang,
+// looked up once by a caller that formats many (the claim list).
+func AppendDateTime(b []byte, lang string, t models.Time) []byte {
+	if t.IsZero() {
+		return b
 	}
-	return lt.Format("2 Jan 2006, 15:04")
+	lt := t.In(zone)
+	if lang == "hu" {
+		b = appendDayHU(b, lt)
+		b = append(b, ' ')
+		return appendClock(b, lt)
+	}
+	b = appendDayEN(b, lt)
+	b = append(b, ", "...)
+	return appendClock(b, lt)
+}
+
+// appendDayHU appends a day the Hungarian way, "2025. dec. 3.".
+func appendDayHU(b []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	b = strconv.AppendInt(b, int64(y), 10)
+	b = append(b, ". "...)
+	b = append(b, monthsHU[m-1]...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(d), 10)
+	return append(b, '.')
 }
 
 // Date formats the calendar day of an instant, per language.
@@ -52,20 +77,76 @@ func Deadline(ctx context.Context, t models.Time) string {
 	if t.IsZero() {
 		return ""
 	}
+	var a [64]byte
+	return string(AppendDeadline(a[:0], PageOf(ctx).Lang, t))
+}
+
+// AppendDeadline appends Deadline's text to b; lang is PageOf(ctx).Lang.
+func AppendDeadline(b []byte, lang string, t models.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
 	lt := t.In(zone)
-	zoneName := lt.Format("MST")
-	if lt.Hour() == 0 && lt.Minute() == 0 && lt.Second() == 0 {
+	if h, m, s := lt.Clock(); h == 0 && m == 0 && s == 0 {
 		day := lt.AddDate(0, 0, -1)
-		zoneName = day.Add(23 * time.Hour).Format("MST")
-		if PageOf(ctx).Lang == "hu" {
-			return strconv.Itoa(day.Year()) + ". " + monthsHU[day.Month()-1] + " " + strconv.Itoa(day.Day()) + ". (" + weekdaysHU[day.Weekday()] + ") 24:00 " + zoneName
+		if lang == "hu" {
+			b = appendDayHU(b, day)
+			b = append(b, " ("...)
+			b = append(b, weekdaysHU[day.Weekday()]...)
+			b = append(b, ") 24:00 "...)
+		} else {
+			b = append(b, day.Weekday().String()...)
+			b = append(b, ' ')
+			b = appendDayEN(b, day)
+			b = append(b, ", 24:00 "...)
 		}
-		return day.Format("Monday 2 Jan 2006") + ", 24:00 " + zoneName
+		// Named as in force late that day: a DST change may fall on it.
+		return appendZone(b, day.Add(23*time.Hour))
 	}
-	if PageOf(ctx).Lang == "hu" {
-		return DateTime(ctx, t) + " (" + weekdaysHU[lt.Weekday()] + ") " + zoneName
+	if lang == "hu" {
+		b = AppendDateTime(b, lang, t)
+		b = append(b, " ("...)
+		b = append(b, weekdaysHU[lt.Weekday()]...)
+		b = append(b, ") "...)
+		return appendZone(b, lt)
 	}
-	return lt.Format("Monday 2 Jan 2006, 15:04") + " " + zoneName
+	b = append(b, lt.Weekday().String()...)
+	b = append(b, ' ')
+	b = appendDayEN(b, lt)
+	b = append(b, ", "...)
+	b = appendClock(b, lt)
+	b = append(b, ' ')
+	return appendZone(b, lt)
+}
+
+// The append helpers below write what time.Format's layouts would, about
+// twice as fast: the claim list formats two instants a row.
+
+// appendDayEN appends t as layout "2 Jan 2006".
+func appendDayEN(b []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	b = strconv.AppendInt(b, int64(d), 10)
+	b = append(b, ' ')
+	b = append(b, m.String()[:3]...)
+	b = append(b, ' ')
+	if y < 1000 {
+		return t.AppendFormat(b, "2006") // zero-padded
+	}
+	return strconv.AppendInt(b, int64(y), 10)
+}
+
+// appendClock appends t as layout "15:04".
+func appendClock(b []byte, t time.Time) []byte {
+	h, m, _ := t.Clock()
+	return append(b, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10))
+}
+
+// appendZone appends t as layout "MST".
+func appendZone(b []byte, t time.Time) []byte {
+	if name, _ := t.Zone(); name != "" {
+		return append(b, name...)
+	}
+	return t.AppendFormat(b, "MST") // an offset, e.g. "+0100"
 }
 
 // Number formats an integer with the language's thousands separator.
