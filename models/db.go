@@ -29,6 +29,7 @@ type DB struct {
 	Path string
 	// writer is W's connection pool: one connection, statements kept prepared.
 	writer *writerPool
+	ckpt   *checkpointer
 }
 
 const busyTimeoutMs = 10000
@@ -117,6 +118,18 @@ func Open(path string) (*DB, error) {
 	if err := db.checkPragmas(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := pool.exclusive(func(c *sql.Conn) error {
+		_, err := c.ExecContext(context.Background(), fmt.Sprintf("PRAGMA wal_autocheckpoint = %d; PRAGMA journal_size_limit = %d",
+			writerCheckpointPages, walSizeLimit))
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if db.ckpt, err = startCheckpointer(path); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database checkpointer: %w", err)
 	}
 	return db, nil
 }
@@ -209,6 +222,9 @@ func (db *DB) checkImmediate() error {
 // Close closes both handles, the reader first.
 func (db *DB) Close() error {
 	var errs []error
+	if db.ckpt != nil {
+		errs = append(errs, db.ckpt.close())
+	}
 	if s, err := db.R.DB(); err == nil {
 		errs = append(errs, s.Close())
 	}

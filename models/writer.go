@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gorm.io/gorm"
 )
@@ -25,12 +26,35 @@ import (
 // a whole transaction, or for one statement outside transactions. (Code that
 // holds a transaction must not write outside it — with one connection that
 // would wait for itself, exactly as it would with database/sql.)
+//
+// Group commit: a transaction that ends while others wait for the writer
+// leaves SQLite's transaction open for them and waits for its COMMIT. Each
+// caller's transaction is a savepoint inside it, so it still commits or
+// rolls back as a whole; none returns before its changes are committed, and
+// one COMMIT (writing the shared pages — counts, index and table tails —
+// once) serves up to maxGroup of them. Under one caller nothing waits and
+// every transaction commits at once, as before.
 type writerPool struct {
 	mu    sync.Mutex
 	db    *sql.DB
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
+	// waiting counts the transactions blocked on mu; group is the open
+	// SQLite transaction they will join (nil when none). Both under mu,
+	// except waiting, which is atomic.
+	waiting atomic.Int32
+	group   *commitGroup
 }
+
+// commitGroup is one SQLite transaction shared by several callers.
+type commitGroup struct {
+	members int
+	done    chan struct{} // closed after COMMIT (or its failure)
+	err     error
+}
+
+// maxGroup bounds how many transactions share one COMMIT.
+const maxGroup = 64
 
 // maxCachedStmts bounds the cache: queries with expanded IN lists differ by length.
 const maxCachedStmts = 1000
@@ -68,6 +92,28 @@ func multiStatement(query string, args []any) bool {
 	return len(args) == 0 && strings.Contains(strings.TrimRight(strings.TrimSpace(query), ";"), ";")
 }
 
+// lock takes the writer for a statement outside transactions, committing
+// an open group first: the statement's effect must be durable when it returns.
+func (p *writerPool) lock() {
+	p.mu.Lock()
+	p.commitGroupLocked()
+}
+
+// commitGroupLocked commits the open group, if any, and wakes its members.
+func (p *writerPool) commitGroupLocked() error {
+	g := p.group
+	if g == nil {
+		return nil
+	}
+	p.group = nil
+	if _, err := p.conn.ExecContext(context.Background(), "COMMIT"); err != nil {
+		p.conn.ExecContext(context.Background(), "ROLLBACK")
+		g.err = err
+	}
+	close(g.done)
+	return g.err
+}
+
 func (p *writerPool) exec(ctx context.Context, query string, args []any) (sql.Result, error) {
 	if multiStatement(query, args) {
 		return p.conn.ExecContext(ctx, query)
@@ -99,49 +145,97 @@ func (p *writerPool) query(ctx context.Context, query string, args []any) (*sql.
 // PrepareContext is part of gorm.ConnPool; GORM's own statement cache is
 // off for the writer, so it is only called by code asking for a statement.
 func (p *writerPool) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	return p.conn.PrepareContext(ctx, query)
 }
 
-// ExecContext runs one statement outside a transaction.
+// ExecContext runs one statement outside a transaction: as a transaction of
+// its own, so it joins the open group instead of committing it early.
 func (p *writerPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.exec(ctx, query, args)
+	if multiStatement(query, args) {
+		p.lock()
+		defer p.mu.Unlock()
+		return p.conn.ExecContext(ctx, query)
+	}
+	tx, err := p.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.exec(ctx, query, args)
+	if err != nil {
+		return nil, errors.Join(err, tx.(*writerTx).Rollback())
+	}
+	return res, tx.(*writerTx).Commit()
 }
 
 // QueryContext runs one query outside a transaction. Its rows are read
 // after the lock is released, so it does not use a cached statement (another
 // writer could run that statement while these rows are still open).
 func (p *writerPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	return p.conn.QueryContext(ctx, query, args...)
 }
 
 // QueryRowContext runs one single-row query outside a transaction.
 func (p *writerPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	return p.conn.QueryRowContext(ctx, query, args...)
 }
 
-// BeginTx starts an immediate transaction: the write lock is taken at once,
-// so a transaction that reads and then writes never fails half-way.
+// BeginTx starts the caller's transaction: a new immediate transaction (the
+// write lock is taken at once, so a transaction that reads and then writes
+// never fails half-way), or a savepoint in the open group. The first member
+// needs no savepoint — it is alone in the transaction — and so a large one
+// (the worker's batches) keeps no in-memory journal of every page it
+// changes, which a savepoint spanning it would.
 func (p *writerPool) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool, error) {
+	p.waiting.Add(1)
 	p.mu.Lock()
-	if _, err := p.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	p.waiting.Add(-1)
+	if p.group == nil {
+		if _, err := p.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			p.mu.Unlock()
+			return nil, err
+		}
+		p.group = &commitGroup{done: make(chan struct{}), members: 1}
+		return &writerTx{p: p, g: p.group}, nil
+	}
+	if _, err := p.conn.ExecContext(ctx, "SAVEPOINT caller"); err != nil {
+		err = errors.Join(err, p.commitGroupLocked())
 		p.mu.Unlock()
 		return nil, err
 	}
-	return &writerTx{p: p}, nil
+	p.group.members++
+	return &writerTx{p: p, g: p.group, savepoint: true}, nil
+}
+
+// end finishes a caller's transaction whose savepoint is released or rolled
+// back: the group stays open for a waiting transaction, else it commits.
+// A caller with changes in the group waits for the COMMIT.
+func (p *writerPool) end(g *commitGroup, changed bool) error {
+	if p.waiting.Load() > 0 && g.members < maxGroup {
+		p.mu.Unlock()
+		if !changed {
+			return nil
+		}
+		<-g.done
+		return g.err
+	}
+	err := p.commitGroupLocked()
+	p.mu.Unlock()
+	if !changed {
+		return nil
+	}
+	return err
 }
 
 // exclusive runs fn with the raw connection and no other writer (migrations
 // and the bulk seeder use it for multi-statement SQL and their own statements).
 func (p *writerPool) exclusive(fn func(*sql.Conn) error) error {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	return fn(p.conn)
 }
@@ -156,10 +250,13 @@ func (p *writerPool) close() error {
 	return errors.Join(p.conn.Close(), p.db.Close())
 }
 
-// writerTx is a transaction on the writer; it holds writerPool.mu until it ends.
+// writerTx is a caller's transaction: the first in the writer's open group,
+// or a savepoint in it. It holds writerPool.mu until it ends.
 type writerTx struct {
-	p    *writerPool
-	done bool
+	p         *writerPool
+	g         *commitGroup
+	savepoint bool
+	done      bool
 }
 
 func (t *writerTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -185,28 +282,56 @@ func (t *writerTx) QueryRowContext(ctx context.Context, query string, args ...an
 	return st.QueryRowContext(ctx, args...)
 }
 
-// Commit ends the transaction. If COMMIT fails the transaction is rolled
-// back, so the connection is never left inside one.
+// Commit keeps the caller's changes and returns once they are committed.
+// If that COMMIT fails, every transaction of the group gets the error and
+// none of their changes stays.
 func (t *writerTx) Commit() error {
 	if t.done {
 		return sql.ErrTxDone
 	}
 	t.done = true
-	defer t.p.mu.Unlock()
-	if _, err := t.p.conn.ExecContext(context.Background(), "COMMIT"); err != nil {
-		t.p.conn.ExecContext(context.Background(), "ROLLBACK")
-		return err
+	if t.savepoint {
+		if _, err := t.p.conn.ExecContext(context.Background(), "RELEASE SAVEPOINT caller"); err != nil {
+			t.undo()
+			return errors.Join(err, t.p.end(t.g, false))
+		}
 	}
-	return nil
+	return t.p.end(t.g, true)
 }
 
-// Rollback abandons the transaction.
+// Rollback abandons the caller's changes; the group's others are kept.
 func (t *writerTx) Rollback() error {
 	if t.done {
 		return sql.ErrTxDone
 	}
 	t.done = true
-	defer t.p.mu.Unlock()
-	_, err := t.p.conn.ExecContext(context.Background(), "ROLLBACK")
+	err := t.undo()
+	return errors.Join(err, t.p.end(t.g, false))
+}
+
+// undo rolls the caller's changes back: its savepoint, or the whole
+// transaction when it began it (nothing else is in it yet). If a savepoint
+// cannot be rolled back, the whole group is, and its members are told:
+// nothing half-done is committed.
+func (t *writerTx) undo() error {
+	ctx := context.Background()
+	var err error
+	if t.savepoint {
+		_, err = t.p.conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT caller")
+		if err == nil {
+			_, err = t.p.conn.ExecContext(ctx, "RELEASE SAVEPOINT caller")
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	if t.p.group == t.g {
+		t.p.group = nil
+		if _, rbErr := t.p.conn.ExecContext(ctx, "ROLLBACK"); err == nil {
+			err = rbErr
+		}
+		t.g.err = errors.Join(err, errors.New("transaction rolled back"))
+		close(t.g.done)
+	}
 	return err
 }
