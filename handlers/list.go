@@ -113,6 +113,7 @@ func (s *Server) exportCSV(c echo.Context) error {
 	}
 	cat, lng := views.TheCatalog(), lang(c)
 	tr := func(id string) string { return cat.Text(lng, id, nil) }
+	leavePageQueue(c)
 	h := c.Response().Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="claims.csv"`)

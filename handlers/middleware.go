@@ -233,3 +233,48 @@ func rejectBadText(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// pageQueue lets n page reads (GET, HEAD) run at once and queues the rest
+// in arrival order. On two cores, thirty-odd requests running together are
+// slower for everyone than a short queue, and unfair: Go's scheduler runs
+// the goroutine it woke last first, so under load some requests waited many
+// times the median (the claim list's p99 was 4.5 × its p50). A channel's
+// waiters are served first come, first served. Writes are not queued here:
+// they wait for the single writer anyway, and must not hold up reads.
+func pageQueue(n int) echo.MiddlewareFunc {
+	slots := make(chan struct{}, n)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead {
+				return next(c)
+			}
+			ctx := c.Request().Context()
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err() // the client left while queued
+			}
+			held := true
+			leave := func() {
+				if held {
+					held = false
+					<-slots
+				}
+			}
+			defer leave()
+			c.Set(ctxLeavePageQueue, leave)
+			return next(c)
+		}
+	}
+}
+
+const ctxLeavePageQueue = "leavePageQueue"
+
+// leavePageQueue gives up the request's place among the running page reads:
+// for a response that streams for long (the CSV export), whose pace is the
+// client's download, not the server's CPU.
+func leavePageQueue(c echo.Context) {
+	if leave, ok := c.Get(ctxLeavePageQueue).(func()); ok {
+		leave()
+	}
+}

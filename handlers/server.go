@@ -3,6 +3,7 @@ package handlers
 import (
 	"log/slog"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,6 +23,7 @@ type Server struct {
 	loginByAccount *failureCounter
 	loginByAddress *failureCounter
 	linkLimiter    *addressLimiter
+	pages          echo.MiddlewareFunc // the page-read queue, shared by every route group
 }
 
 // New builds the HTTP handler: middleware and the route table.
@@ -45,6 +47,8 @@ func New(cfg Config, store *models.Store, worker *models.Worker, log *slog.Logge
 		loginByAddress: newFailureCounter(cfg.LoginFailuresPerAddress, cfg.LoginWindow),
 		linkLimiter:    newAddressLimiter(cfg.LinkRequestsPerMinute),
 	}
+	// Twice the cores: one request's SQLite work and another's rendering overlap.
+	s.pages = pageQueue(runtime.GOMAXPROCS(0) + 1)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -81,9 +85,9 @@ func ipExtractor(proxies []string) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// webStack is the middleware of every page route: a body limit (the
-// default for forms, larger for uploads and imports), the session, the
-// language, then CSRF.
+// webStack is the middleware of every page route: the page-read queue, a
+// body limit (the default for forms, larger for uploads and imports), the
+// session, the language, then CSRF.
 func (s *Server) webStack(limit int64) []echo.MiddlewareFunc {
-	return []echo.MiddlewareFunc{limitBody(limit), s.loadSession, chooseLanguage, csrf(s.cfg.SecureCookies), rejectBadText}
+	return []echo.MiddlewareFunc{s.pages, limitBody(limit), s.loadSession, chooseLanguage, csrf(s.cfg.SecureCookies), rejectBadText}
 }
