@@ -20,7 +20,15 @@ type caches struct {
 	sessions map[string]sessionEntry // by token hash
 	ref      *RefData
 	refV     int64
-	locs     map[int64]locEntry // by organisation
+	locs     map[int64]locEntry    // by organisation
+	dueWeek  map[string]countEntry // by dueWeekKey
+}
+
+// countEntry is a count exact at version v until the instant until.
+type countEntry struct {
+	n     int64
+	v     int64
+	until time.Time
 }
 
 type sessionEntry struct {

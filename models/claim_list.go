@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // ListFilter selects and orders the claim list.
@@ -347,9 +349,8 @@ func (s *Store) PartnerDashboard(ctx context.Context, v Viewer) (*Dashboard, err
 	if err := requested.Select("count(*)").Scan(&d.Requested).Error; err != nil {
 		return nil, err
 	}
-	where, args := listWhere(v, ListFilter{View: "due_week"}, now)
-	if err := queryRaw(db, `SELECT count(*) FROM claims c WHERE `+where, args,
-		func(r *sql.Rows) error { return r.Scan(&d.DueWeek) }); err != nil {
+	var err error
+	if d.DueWeek, err = s.dueWeek(db, v, now); err != nil {
 		return nil, err
 	}
 	// Waiting on you (the list's "waiting" view): drafts and information
@@ -359,6 +360,72 @@ func (s *Store) PartnerDashboard(ctx context.Context, v Viewer) (*Dashboard, err
 		d.Waiting -= d.Requested
 	}
 	return d, nil
+}
+
+// dueWeek counts the viewer's claims with a deadline in the next 7 days. An
+// organisation has thousands (the benchmark's 20,000: 0.3 ms to count), so
+// the count is kept while it is exact: until a claim's deadline changes
+// (the "deadlines" cache version) or time moves a deadline into or out of
+// the window. Deadlines fall on a few instants (midnights), so a count
+// lasts until the next one.
+func (s *Store) dueWeek(db *gorm.DB, v Viewer, now time.Time) (int64, error) {
+	var ver int64
+	if err := queryRaw(db, `SELECT v FROM cache_versions WHERE name = 'deadlines'`, nil,
+		func(r *sql.Rows) error { return r.Scan(&ver) }); err != nil {
+		return 0, err
+	}
+	key := dueWeekKey(v)
+	s.cache.mu.Lock()
+	e, ok := s.cache.dueWeek[key]
+	s.cache.mu.Unlock()
+	if ok && e.v == ver && now.Before(e.until) {
+		return e.n, nil
+	}
+	from, to := Ms(now), Ms(now.Add(7*24*time.Hour))
+	where, args := listWhere(v, ListFilter{View: "due_week"}, now)
+	var n int64
+	// The earliest deadline that can leave the window (the first at or after
+	// now) and the first that can enter it (at or after its end), over the
+	// whole organisation: for a user's scope that can only end the entry early.
+	var leaves, enters sql.NullInt64
+	err := queryRaw(db, `SELECT (SELECT count(*) FROM claims c WHERE `+where+`),
+		(SELECT min(next_deadline) FROM claims WHERE organisation_id = ? AND next_deadline >= ?),
+		(SELECT min(next_deadline) FROM claims WHERE organisation_id = ? AND next_deadline >= ?)`,
+		append(args, v.OrgID, from, v.OrgID, to), func(r *sql.Rows) error { return r.Scan(&n, &leaves, &enters) })
+	if err != nil {
+		return 0, err
+	}
+	until := now.Add(8 * 24 * time.Hour)
+	if leaves.Valid {
+		until = minTime(until, time.UnixMilli(leaves.Int64+1))
+	}
+	if enters.Valid {
+		until = minTime(until, time.UnixMilli(enters.Int64-(to-from)+1))
+	}
+	s.cache.mu.Lock()
+	if s.cache.dueWeek == nil || len(s.cache.dueWeek) > 10000 {
+		s.cache.dueWeek = map[string]countEntry{}
+	}
+	s.cache.dueWeek[key] = countEntry{n: n, v: ver, until: until}
+	s.cache.mu.Unlock()
+	return n, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// dueWeekKey names what a viewer's count covers: the organisation, or a
+// user's locations in it.
+func dueWeekKey(v Viewer) string {
+	k := strconv.FormatInt(v.OrgID, 10)
+	if v.Role == RoleUser {
+		k += ":" + fmt.Sprint(v.Locations)
+	}
+	return k
 }
 
 // Number is the row's claim number.

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"testing"
+	"time"
 
 	"cpor/models"
 )
@@ -81,4 +82,55 @@ func TestListCompeting(t *testing.T) {
 	if got := competing(f.admin); got[mine] {
 		t.Error("a withdrawn claim still makes Contoso's claim competing")
 	}
+}
+
+// TestDueWeekCount: the dashboard's "deadlines this week" equals the list's
+// due_week view at every moment — as time moves a deadline into and out of
+// the window, and as claims change — although it is counted once and kept.
+func TestDueWeekCount(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	check := func(what string) {
+		t.Helper()
+		for _, who := range []models.Who{f.admin, f.user} {
+			v := viewerOf(who)
+			d, err := f.s.PartnerDashboard(f.ctx, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := f.s.ListClaims(f.ctx, v, models.ListFilter{View: "due_week", Limit: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.DueWeek != int64(len(page.Rows)) {
+				t.Errorf("%s, %s: dashboard counts %d deadlines this week, the list shows %d", what, who.Role, d.DueWeek, len(page.Rows))
+			}
+		}
+	}
+	check("no claims")
+	a := f.draft(f.key())
+	f.drive(a, stConsent)
+	check("a claim in its consent period")
+	b := f.draft(f.key())
+	f.drive(b, stAction)
+	check("and one waiting for information")
+	due := f.claim(a).ConsentDueAt.Time
+	// The clock crosses a's deadline: the count changes with no claim changing.
+	f.clock.Set(due.Add(-time.Millisecond))
+	check("1 ms before a's deadline")
+	f.clock.Set(due)
+	check("at a's deadline")
+	f.clock.Set(due.Add(time.Hour))
+	check("an hour after")
+	// A deadline set now is 5 business days away: it enters the window later.
+	c := f.draft(f.key())
+	f.drive(c, stAction)
+	check("a new information request")
+	f.clock.Set(f.claim(c).InfoDueAt.Add(-7 * 24 * time.Hour))
+	check("exactly 7 days before its deadline")
+	f.clock.Set(f.claim(c).InfoDueAt.Add(-7*24*time.Hour + time.Millisecond))
+	check("7 days less 1 ms before its deadline")
+	// A claim's change moves the count: resubmitted, c has no deadline.
+	f.do(f.admin, c, models.ActResubmit)
+	check("after a resubmission")
 }

@@ -512,6 +512,23 @@ CREATE TRIGGER claim_lines_key_shared AFTER INSERT ON claim_lines
 	UPDATE claims SET key_shared = 1 WHERE key_shared = 0 AND id IN (SELECT claim_id FROM claim_lines WHERE key = NEW.key);
 END;
 `,
+	// 13: a "deadlines" cache version that moves whenever a claim's next
+	// deadline or location changes, or a claim with a deadline comes or goes:
+	// the dashboard's "deadlines this week" is then counted once, not per view.
+	// (next_deadline is generated: the trigger watches the columns it is made of.)
+	`
+INSERT INTO cache_versions (name, v) VALUES ('deadlines', 0);
+CREATE TRIGGER cache_deadlines_insert AFTER INSERT ON claims WHEN NEW.next_deadline IS NOT NULL BEGIN
+	UPDATE cache_versions SET v = v + 1 WHERE name = 'deadlines';
+END;
+CREATE TRIGGER cache_deadlines_delete AFTER DELETE ON claims WHEN OLD.next_deadline IS NOT NULL BEGIN
+	UPDATE cache_versions SET v = v + 1 WHERE name = 'deadlines';
+END;
+CREATE TRIGGER cache_deadlines_update AFTER UPDATE OF status, consent_due_at, info_due_at, dispute_until, disputed, location_id ON claims
+	WHEN OLD.next_deadline IS NOT NEW.next_deadline OR OLD.location_id <> NEW.location_id BEGIN
+	UPDATE cache_versions SET v = v + 1 WHERE name = 'deadlines';
+END;
+`,
 }
 
 // LatestSchema is the version a fully migrated database has.
