@@ -2,6 +2,12 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/cpor
+# SQLite's query-planner stability guarantee: without it SQLite re-plans a
+# statement each time new values are bound to it (the planner may use bound
+# values with the claims table's partial indexes), and a prepared claim read
+# cost 70 µs instead of 10 µs. Every target builds with it; the server warns
+# at start-up when built without it.
+export CGO_CFLAGS := $(or $(CGO_CFLAGS),-O2 -g) -DSQLITE_ENABLE_QPSG
 
 .PHONY: help run build test test-short generate check-generated lint bench clean
 

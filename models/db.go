@@ -236,6 +236,15 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
+// PlannerStable reports whether SQLite was built with SQLITE_ENABLE_QPSG (see
+// the Makefile): without it every query with parameters is planned again
+// each time it runs, about seven times the cost of a claim read.
+func (db *DB) PlannerStable() bool {
+	var n int
+	err := db.R.Raw(`SELECT count(*) FROM pragma_compile_options WHERE compile_options = 'ENABLE_QPSG'`).Scan(&n).Error
+	return err == nil && n == 1
+}
+
 // Exclusive runs fn on the writer's raw connection with no other writer
 // (bulk loads and multi-statement SQL).
 func (db *DB) Exclusive(fn func(*sql.Conn) error) error {

@@ -196,6 +196,9 @@ func serve(cfg Config, args []string, stdout, stderr io.Writer) error {
 		// Profiling for measurements only, on its own (loopback) listener.
 		go func() { log.Info("pprof", "err", http.ListenAndServe(cfg.PprofAddr, pprofMux())) }()
 	}
+	if !app.DB.PlannerStable() {
+		log.Warn("SQLite was built without SQLITE_ENABLE_QPSG: queries are planned again on every run, several times slower; build with make")
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "public_url", cfg.PublicURL, "db", cfg.DB,
