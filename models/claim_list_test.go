@@ -1,6 +1,8 @@
 package models_test
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -48,9 +50,13 @@ func TestListCompeting(t *testing.T) {
 		if flagged != len(filtered.Rows) {
 			t.Errorf("%d claims flagged competing, the filter shows %d", flagged, len(filtered.Rows))
 		}
+		tenant := f.str(`SELECT name FROM tenants WHERE id = ?`, fxTenant)
 		err = f.s.ExportClaims(f.ctx, v, models.ListFilter{}, func(r *models.ExportRow) error {
 			if r.Competing != got[r.ID] {
 				t.Errorf("claim %d: export competing %v, list %v", r.ID, r.Competing, got[r.ID])
+			}
+			if r.TenantID != fxTenant || r.TenantName != tenant || tenant == "" {
+				t.Errorf("claim %d: export tenant %s %q, want %s %q", r.ID, r.TenantID, r.TenantName, fxTenant, tenant)
 			}
 			return nil
 		})
@@ -133,4 +139,50 @@ func TestDueWeekCount(t *testing.T) {
 	// A claim's change moves the count: resubmitted, c has no deadline.
 	f.do(f.admin, c, models.ActResubmit)
 	check("after a resubmission")
+}
+
+// TestExportMatchesListAcrossBatches: the export, read ahead in batches on
+// another goroutine, gives every claim of the list once, in the list's
+// order; a writer that fails part-way stops it with that error.
+func TestExportMatchesListAcrossBatches(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for range 600 {
+		f.draft(f.key())
+	}
+	v := viewerOf(f.admin)
+	var listed []int64
+	for after := ""; ; {
+		page, err := f.s.ListClaims(f.ctx, v, models.ListFilter{After: after, Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.Rows {
+			listed = append(listed, r.ID)
+		}
+		if after = page.Next; after == "" {
+			break
+		}
+	}
+	var exported []int64
+	if err := f.s.ExportClaims(f.ctx, v, models.ListFilter{}, func(r *models.ExportRow) error {
+		exported = append(exported, r.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) < 600 || fmt.Sprint(exported) != fmt.Sprint(listed) {
+		t.Fatalf("export gave %d claims, the list %d (or in another order)", len(exported), len(listed))
+	}
+	errFull := errors.New("disk full")
+	n := 0
+	err := f.s.ExportClaims(f.ctx, v, models.ListFilter{}, func(*models.ExportRow) error {
+		if n++; n == 300 {
+			return errFull
+		}
+		return nil
+	})
+	if !errors.Is(err, errFull) || n != 300 {
+		t.Errorf("a writer failing at row 300: export returned %v after %d rows", err, n)
+	}
 }

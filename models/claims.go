@@ -116,6 +116,8 @@ type Claim struct {
 	CustomerDecision      string
 	CustomerDecidedBy     string
 	CustomerDecidedAt     Time
+	// KeyShared: another organisation has (or had) a line on one of its keys.
+	KeyShared bool
 
 	// Joined for display.
 	OrgName        string

@@ -30,11 +30,25 @@ type DB struct {
 	// writer is W's connection pool: one connection, statements kept prepared.
 	writer *writerPool
 	ckpt   *checkpointer
+	// bulk reads whole tables (the CSV export) with a small page cache, and
+	// without taking a connection of the page readers.
+	bulk *sql.DB
 }
 
 const busyTimeoutMs = 10000
 
-func dsn(path string, readOnly bool) string {
+// Page cache sizes (KiB). SQLite's default is 2 MB; on a database of a
+// million claims every index update then reads its pages through system
+// calls. Memory is bounded: 32 MB for the writer, 16 MB for each of the four
+// readers, 6 MB for each bulk reader (an export reads the claims table once,
+// in no useful order: a larger cache would only grow the process).
+const (
+	writerCacheKiB = 32000
+	readerCacheKiB = 16000
+	bulkCacheKiB   = 6000
+)
+
+func dsn(path string, readOnly bool, cacheKiB int) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", fmt.Sprint(busyTimeoutMs))
@@ -42,15 +56,11 @@ func dsn(path string, readOnly bool) string {
 	// NORMAL in WAL mode survives a killed process (the WAL is in the OS page
 	// cache before COMMIT returns); only a power loss can drop the last commits.
 	q.Set("_synchronous", "NORMAL")
-	// SQLite's default page cache is 2 MB; on a database of a million claims
-	// every index update then reads its pages through system calls. Memory is
-	// bounded: 32 MB for the writer, 16 MB for each of the four readers.
+	q.Set("_cache_size", fmt.Sprint(-cacheKiB))
 	if readOnly {
 		q.Set("mode", "ro")
 		q.Set("_txlock", "deferred")
-		q.Set("_cache_size", "-16000")
 	} else {
-		q.Set("_cache_size", "-32000")
 		q.Set("_txlock", "immediate")
 		q.Set("mode", "rwc")
 	}
@@ -86,7 +96,7 @@ func Open(path string) (*DB, error) {
 	// A fresh *gorm.Config per handle: gorm.Open keeps the config and stores
 	// its callbacks in it, so a shared one would give the writer the reader's.
 	register()
-	wsql, err := sql.Open(driverName, dsn(path, false))
+	wsql, err := sql.Open(driverName, dsn(path, false, writerCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -97,14 +107,14 @@ func Open(path string) (*DB, error) {
 	}
 	wcfg := newGormConfig()
 	wcfg.PrepareStmt = false // the pool keeps its statements prepared
-	w, err := gorm.Open(sqlite.Dialector{DriverName: driverName, DSN: dsn(path, false), Conn: pool}, wcfg)
+	w, err := gorm.Open(sqlite.Dialector{DriverName: driverName, DSN: dsn(path, false, writerCacheKiB), Conn: pool}, wcfg)
 	if err != nil {
 		pool.close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	withoutReturning(w)
 
-	r, err := gorm.Open(sqlite.Dialector{DriverName: driverName, DSN: dsn(path, true)}, newGormConfig())
+	r, err := gorm.Open(sqlite.Dialector{DriverName: driverName, DSN: dsn(path, true, readerCacheKiB)}, newGormConfig())
 	if err != nil {
 		pool.close()
 		return nil, fmt.Errorf("open database for reading: %w", err)
@@ -114,7 +124,16 @@ func Open(path string) (*DB, error) {
 	rsql.SetMaxIdleConns(4)
 	rsql.SetConnMaxLifetime(0)
 
-	db := &DB{W: w, R: r, Path: path, writer: pool}
+	bulk, err := sql.Open(driverName, dsn(path, true, bulkCacheKiB))
+	if err != nil {
+		pool.close()
+		return nil, fmt.Errorf("open database for bulk reads: %w", err)
+	}
+	bulk.SetMaxOpenConns(2)
+	bulk.SetMaxIdleConns(2)
+	bulk.SetConnMaxLifetime(0)
+
+	db := &DB{W: w, R: r, Path: path, writer: pool, bulk: bulk}
 	if err := db.checkPragmas(); err != nil {
 		db.Close()
 		return nil, err
@@ -224,6 +243,9 @@ func (db *DB) Close() error {
 	var errs []error
 	if db.ckpt != nil {
 		errs = append(errs, db.ckpt.close())
+	}
+	if db.bulk != nil {
+		errs = append(errs, db.bulk.Close())
 	}
 	if s, err := db.R.DB(); err == nil {
 		errs = append(errs, s.Close())

@@ -236,11 +236,18 @@ func (s *Store) apply(tx *gorm.DB, who Who, req Request) (Result, error) {
 		}
 		return Result{}, ErrForbidden
 	}
-	now := s.Now()
 	c, lines, err := s.engineClaim(tx, who.viewer(), req.ClaimID)
 	if err != nil {
 		return Result{}, err
 	}
+	return s.applyTo(tx, who, req, c, lines)
+}
+
+// applyTo is apply on a claim already loaded in tx (the worker looks at it
+// before it decides to act).
+func (s *Store) applyTo(tx *gorm.DB, who Who, req Request, c *Claim, lines []Line) (Result, error) {
+	now := s.Now()
+	var err error
 	// A deadline that has passed decides before anything else, even if the
 	// worker has not run yet (SPEC §4.4).
 	if who.Role != RoleSystem {
@@ -815,6 +822,9 @@ func (a *applyCtx) deleteDraft() error {
 // supersede ends, on every key of c, the official line another claim holds,
 // and ends that claim when none of its lines is left. Both partners are told.
 func (s *Store) supersede(tx *gorm.DB, c *Claim, now time.Time) error {
+	if !c.KeyShared {
+		return nil // no other organisation has ever held one of its keys
+	}
 	var victims []lineRef
 	if err := tx.Raw(`SELECT x.id, x.claim_id FROM claim_lines x JOIN claim_lines me ON me.key = x.key
 		WHERE me.claim_id = ? AND me.state <> 'ended' AND x.claim_id <> me.claim_id AND x.state = 'official'`, c.ID).Scan(&victims).Error; err != nil {

@@ -34,7 +34,7 @@ const claimSelect = `SELECT c.id, c.organisation_id, c.location_id, c.creator_id
 	c.partner_contact_email, c.status, c.reason, c.note, c.info_reasons, c.version, c.created_at, c.updated_at, c.status_at,
 	c.submission_requested_at, c.submitted_at, c.review_due_at, c.info_due_at, c.consent_due_at, c.dispute_until,
 	c.official_at, c.ended_at, c.disputed, c.customer_mail_failed, c.customer_decision, c.customer_decided_by,
-	c.customer_decided_at, o.name, o.language, o.disabled, l.mpn_id, p.name, p.solution_area, a.name, a.earns_incentive,
+	c.customer_decided_at, c.key_shared, o.name, o.language, o.disabled, l.mpn_id, p.name, p.solution_area, a.name, a.earns_incentive,
 	u.email, u.name, t.name`
 
 func scanClaim(rows *sql.Rows, c *Claim) error {
@@ -43,7 +43,7 @@ func scanClaim(rows *sql.Rows, c *Claim) error {
 		&c.PartnerContactEmail, &c.Status, &c.Reason, &c.Note, &c.InfoReasons, &c.Version, &c.CreatedAt, &c.UpdatedAt, &c.StatusAt,
 		&c.SubmissionRequestedAt, &c.SubmittedAt, &c.ReviewDueAt, &c.InfoDueAt, &c.ConsentDueAt, &c.DisputeUntil,
 		&c.OfficialAt, &c.EndedAt, &c.Disputed, &c.CustomerMailFailed, &c.CustomerDecision, &c.CustomerDecidedBy,
-		&c.CustomerDecidedAt, &c.OrgName, &c.OrgLanguage, &c.OrgDisabled, &c.MPNID, &c.ProgramName, &c.SolutionArea,
+		&c.CustomerDecidedAt, &c.KeyShared, &c.OrgName, &c.OrgLanguage, &c.OrgDisabled, &c.MPNID, &c.ProgramName, &c.SolutionArea,
 		&c.ActivityName, &c.EarnsIncentive, &c.CreatorEmail, &c.CreatorName, &c.TenantName)
 }
 

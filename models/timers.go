@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
@@ -81,27 +80,22 @@ func (s *Store) runTimer(tx *gorm.DB, t dueTimer, now time.Time) error {
 	}
 	// A timer belongs to one deadline; a later deadline has its own timer.
 	sameDeadline := func(d Time) bool { return !d.IsZero() && d.UnixMilli() == t.DeadlineAt.UnixMilli() }
-	switch t.Kind {
-	case TimerConsentDeadline, TimerInfoDeadline:
-		// A cheap look first: apply loads the claim itself when it acts.
-		var status Status
-		var consentDue, infoDue Time
-		if err := queryRaw(tx, `SELECT status, consent_due_at, info_due_at FROM claims WHERE id = ?`, []any{t.ClaimID},
-			func(r *sql.Rows) error { return r.Scan(&status, &consentDue, &infoDue) }); err != nil {
-			return err
-		}
-		if t.Kind == TimerConsentDeadline && status == StatusConsent && sameDeadline(consentDue) {
-			_, err := s.apply(tx, systemWho, Request{ClaimID: t.ClaimID, Action: ActConsentExpire})
-			return err
-		}
-		if t.Kind == TimerInfoDeadline && status == StatusActionRequired && sameDeadline(infoDue) {
-			_, err := s.apply(tx, systemWho, Request{ClaimID: t.ClaimID, Action: ActInfoExpire})
-			return err
-		}
-		return nil
-	}
 	c, lines, err := s.engineClaim(tx, Viewer{Role: RoleOperator}, t.ClaimID)
 	if err != nil {
+		return err
+	}
+	switch t.Kind {
+	case TimerConsentDeadline:
+		if c.Status != StatusConsent || !sameDeadline(c.ConsentDueAt) {
+			return nil
+		}
+		_, err := s.applyTo(tx, systemWho, Request{ClaimID: t.ClaimID, Action: ActConsentExpire}, c, lines)
+		return err
+	case TimerInfoDeadline:
+		if c.Status != StatusActionRequired || !sameDeadline(c.InfoDueAt) {
+			return nil
+		}
+		_, err := s.applyTo(tx, systemWho, Request{ClaimID: t.ClaimID, Action: ActInfoExpire}, c, lines)
 		return err
 	}
 	switch t.Kind {

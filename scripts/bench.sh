@@ -39,6 +39,7 @@ fi
 CPOR_DB=$SEED_DB "$BIN" migrate >&2
 rm -f "$DB" "$DB-wal" "$DB-shm"
 cp "$SEED_DB" "$DB"
+sync # the copy's write-back must not run during the measurements
 now_ms=$(($(date +%s%N) / 1000000))
 
 # Fixtures, prepared on the copy before the server starts.
