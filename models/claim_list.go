@@ -316,7 +316,7 @@ func scanExport(rows *sql.Rows, r *ExportRow) error {
 		&r.MPNID, &r.CustomerContactName, &r.CustomerContactEmail)
 }
 
-// tenantLookup is one query for a batch's tenants; unused places hold ”
+// tenantLookup is one query for a batch's tenants; unused places hold an empty string
 // (no tenant's ID), so every batch runs the same prepared statement.
 var tenantLookup = `SELECT id, name FROM tenants WHERE id IN (` + placeholders(exportBatchRows) + `)`
 
