@@ -9,7 +9,7 @@ BIN := bin/cpor
 # at start-up when built without it.
 export CGO_CFLAGS := $(or $(CGO_CFLAGS),-O2 -g) -DSQLITE_ENABLE_QPSG
 
-.PHONY: help run build test test-short generate check-generated lint bench clean
+.PHONY: help run build test test-short generate check-generated lint bench bench-go clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ lint: ## go vet and gofmt
 
 bench: build ## Seed (or reuse) a 1M-claim database and measure the server under load
 	./scripts/bench.sh
+
+bench-go: ## Go benchmarks of the hot pieces (engine apply, deadlines, list rendering)
+	$(GO) test ./models/ -run XXX -bench . -benchtime 2000x
+	$(GO) test ./views/claims/ -run XXX -bench . -benchmem
 
 clean: ## Remove build output
 	rm -rf bin test-output
