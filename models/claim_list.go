@@ -96,7 +96,8 @@ func listWhere(v Viewer, f ListFilter, now time.Time) (string, []any) {
 		and("c.location_id = ?", f.LocationID)
 	}
 	if f.Competing {
-		and(competingSQL)
+		// key_shared stated on its own, so the planner may use its partial index.
+		and("c.key_shared = 1 AND " + competingSQL)
 	}
 	if cond, a, _ := searchCondition(f.Search); cond != "" {
 		and(cond, a...)

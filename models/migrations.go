@@ -529,6 +529,14 @@ CREATE TRIGGER cache_deadlines_update AFTER UPDATE OF status, consent_due_at, in
 	UPDATE cache_versions SET v = v + 1 WHERE name = 'deadlines';
 END;
 `,
+	// 14: the "competing" filters read only claims that share a key: the
+	// partner list (newest first) and the review queue (oldest first). They
+	// scanned an organisation's or the whole queue's claims for the 1 % that can compete.
+	`
+CREATE INDEX claims_org_shared_updated ON claims(organisation_id, updated_at DESC, id DESC) WHERE key_shared = 1;
+CREATE INDEX claims_queue_shared ON claims(status_at, id)
+	WHERE key_shared = 1 AND status IN ('submitted','under_review','action_required','disputed','consent');
+`,
 }
 
 // LatestSchema is the version a fully migrated database has.

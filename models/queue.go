@@ -64,7 +64,8 @@ func (s *Store) queueQuery(db *gorm.DB, f QueueFilter, now time.Time) *gorm.DB {
 		where, args = append(where, "c.program_id = ?"), append(args, f.ProgramID)
 	}
 	if f.Competing {
-		where = append(where, competingSQL)
+		index = "claims_queue_shared"
+		where = append(where, "c.key_shared = 1", competingSQL)
 	}
 	if f.Overdue {
 		index = "claims_review_due"
