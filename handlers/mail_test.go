@@ -227,27 +227,29 @@ func TestDeliveredMailNoLongerHoldsTheLink(t *testing.T) {
 	requestReset(t, env.NewClient(t), handlertest.UserEmail)
 
 	type row struct {
-		ID                      int64
-		State, Secret, TextBody string
-		HTMLBody                string `gorm:"column:html_body"`
-		Attempts                int
+		ID                            int64
+		State, Secret, TextBody, Data string
+		HTMLBody                      string `gorm:"column:html_body"`
+		Attempts                      int
 	}
+	const columns = `SELECT id, state, secret, text_body, html_body, data, attempts FROM outbox`
 	var before row
-	if err := env.App.DB.R.Raw(`SELECT id, state, secret, text_body, html_body, attempts FROM outbox`).Scan(&before).Error; err != nil {
+	if err := env.App.DB.R.Raw(columns).Scan(&before).Error; err != nil {
 		t.Fatal(err)
 	}
-	if before.State != models.MailQueued || before.Secret == "" || !strings.Contains(before.TextBody, before.Secret) {
+	// Queued, the message is its facts, link included; it is rendered at delivery.
+	if before.State != models.MailQueued || before.Secret == "" || !strings.Contains(before.Data, before.Secret) || before.TextBody != "" {
 		t.Fatalf("queued message: %+v", before)
 	}
 	_, link := resetLink(t, env, handlertest.UserEmail)
 	token := link[strings.LastIndex(link, "/")+1:]
 
 	var after row
-	if err := env.App.DB.R.Raw(`SELECT id, state, secret, text_body, html_body, attempts FROM outbox`).Scan(&after).Error; err != nil {
+	if err := env.App.DB.R.Raw(columns).Scan(&after).Error; err != nil {
 		t.Fatal(err)
 	}
-	if after.State != models.MailSent || after.Attempts != 1 || after.Secret != "" {
-		t.Errorf("delivered message: state %s attempts %d secret %q", after.State, after.Attempts, after.Secret)
+	if after.State != models.MailSent || after.Attempts != 1 || after.Secret != "" || after.Data != "" {
+		t.Errorf("delivered message: state %s attempts %d secret %q data %q", after.State, after.Attempts, after.Secret, after.Data)
 	}
 	if strings.Contains(after.TextBody, token) || strings.Contains(after.HTMLBody, token) {
 		t.Error("the stored copy still holds the link")

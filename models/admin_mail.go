@@ -1,6 +1,9 @@
 package models
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // MailMessage returns one outbox message for an operator to read. Personal
 // links (a customer's decision link, a password link) are hidden whether or
@@ -8,13 +11,18 @@ import "context"
 // before it they still work and must not leave the recipient's mailbox.
 func (s *Store) MailMessage(ctx context.Context, id int64) (*OutboxMessage, error) {
 	var m OutboxMessage
-	if err := s.r(ctx).Raw(`SELECT `+mailLogColumns+`,
-		CASE WHEN secret = '' THEN text_body ELSE replace(text_body, secret, '[link hidden]') END AS text_body
-		FROM outbox WHERE id = ?`, id).Scan(&m).Error; err != nil {
+	if err := s.r(ctx).Raw(`SELECT `+mailLogColumns+`, text_body, secret FROM outbox WHERE id = ?`, id).Scan(&m).Error; err != nil {
 		return nil, err
 	}
 	if m.ID == 0 {
 		return nil, ErrNotFound
 	}
+	if err := s.render(&m); err != nil {
+		return nil, err
+	}
+	if m.Secret != "" {
+		m.TextBody = strings.ReplaceAll(m.TextBody, m.Secret, "[link hidden]")
+	}
+	m.HTMLBody, m.Data, m.Secret = "", "", ""
 	return &m, nil
 }

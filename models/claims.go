@@ -358,8 +358,11 @@ func (s *Store) ClaimHistory(ctx context.Context, claimID int64) ([]HistoryEntry
 // ClaimEmails lists the outbox messages of a claim with their delivery state.
 func (s *Store) ClaimEmails(ctx context.Context, claimID int64) ([]OutboxMessage, error) {
 	var ms []OutboxMessage
-	err := s.r(ctx).Raw(`SELECT `+mailLogColumns+` FROM outbox WHERE claim_id = ? ORDER BY id`, claimID).Scan(&ms).Error
-	return ms, err
+	if err := s.r(ctx).Raw(`SELECT `+mailLogColumns+` FROM outbox WHERE claim_id = ? ORDER BY id`, claimID).Scan(&ms).Error; err != nil {
+		return nil, err
+	}
+	s.renderSubjects(ms)
+	return ms, nil
 }
 
 // CompetingClaims returns the other organisations' claims that hold or seek

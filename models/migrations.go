@@ -537,6 +537,11 @@ CREATE INDEX claims_org_shared_updated ON claims(organisation_id, updated_at DES
 CREATE INDEX claims_queue_shared ON claims(status_at, id)
 	WHERE key_shared = 1 AND status IN ('submitted','under_review','action_required','disputed','consent');
 `,
+	// 15: an outbox message is stored as its facts (JSON) and rendered when
+	// it is delivered (Store.enqueue explains why).
+	`
+ALTER TABLE outbox ADD COLUMN data TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // LatestSchema is the version a fully migrated database has.

@@ -91,8 +91,11 @@ func (w *Worker) deliverDue(ctx context.Context, now time.Time) error {
 		}
 		for i := range batch {
 			m := &batch[i]
-			err := ErrNoSender
-			if w.sender != nil {
+			err := w.store.render(m)
+			if err == nil && w.sender == nil {
+				err = ErrNoSender
+			}
+			if err == nil {
 				sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 				err = w.sender.Send(sendCtx, w.from, m)
 				cancel()
@@ -109,7 +112,7 @@ func (w *Worker) deliverDue(ctx context.Context, now time.Time) error {
 				}
 				continue
 			}
-			if err := w.store.markSent(ctx, m.ID); err != nil {
+			if err := w.store.markSent(ctx, m); err != nil {
 				return err
 			}
 		}
