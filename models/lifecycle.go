@@ -179,6 +179,11 @@ type applyCtx struct {
 	t     *transition
 	// detail is written into the history row.
 	detail map[string]any
+	// update is the claim's UPDATE that move started and set extends, run
+	// once by flush: one statement (the row and its index entries written
+	// once) instead of one per effect. updateArgs are its arguments.
+	update     string
+	updateArgs []any
 }
 
 // Apply applies one action in its own transaction, or inside tx when the
@@ -347,8 +352,8 @@ func (s *Store) catchUp(tx *gorm.DB, c *Claim, lines []Line, now time.Time) (*Cl
 	return s.engineClaim(tx, Viewer{Role: RoleOperator}, c.ID)
 }
 
-// move changes the claim's status on its expected version, and the state of
-// its lines that have not ended.
+// move changes the claim's status on its expected version (the UPDATE runs
+// at flush), and the state of its lines that have not ended.
 func (a *applyCtx) move(to Status, reason string) error {
 	c := a.c
 	statusAt := c.StatusAt
@@ -358,13 +363,8 @@ func (a *applyCtx) move(to Status, reason string) error {
 	if reason == "" && to == c.Status {
 		reason = c.Reason
 	}
-	n, err := execRaw(a.tx, `UPDATE claims SET status = ?, reason = ?, version = version + 1, updated_at = ?, status_at = ?
-		WHERE id = ? AND version = ?`, to, reason, Ms(a.now), statusAt, c.ID, c.Version)
-	if err != nil {
+	if err := a.flush(); err != nil {
 		return err
-	}
-	if n != 1 {
-		return ErrConflict
 	}
 	if to != c.Status {
 		if _, err := execRaw(a.tx, `UPDATE claim_lines SET state = ? WHERE claim_id = ? AND state <> 'ended'`, to, c.ID); err != nil {
@@ -374,6 +374,10 @@ func (a *applyCtx) move(to Status, reason string) error {
 			return err
 		}
 	}
+	// The claim's row is written by flush, with what the effects set; the
+	// last two arguments are its WHERE: the claim on the version loaded.
+	a.update = `UPDATE claims SET status = ?, reason = ?, version = version + 1, updated_at = ?, status_at = ?`
+	a.updateArgs = []any{to, reason, Ms(a.now), statusAt, c.ID, c.Version}
 	c.Version++
 	c.Status, c.Reason, c.StatusAt = to, reason, statusAt
 	for i := range a.lines {
@@ -399,14 +403,41 @@ func (a *applyCtx) uniqueRefusal(to Status) error {
 	return &Refusal{MsgID: "claim.err_same_org", Data: map[string]any{"Number": ClaimNumber(other), "ID": other}}
 }
 
-// set updates columns of the claim (already moved, so on the new version).
+// set updates columns of the claim: as part of the move's UPDATE when one is
+// pending, else at once.
 func (a *applyCtx) set(sets string, args ...any) error {
-	_, err := execRaw(a.tx, `UPDATE claims SET `+sets+` WHERE id = ?`, append(args, a.c.ID)...)
-	return err
+	if a.update == "" {
+		_, err := execRaw(a.tx, `UPDATE claims SET `+sets+` WHERE id = ?`, append(args, a.c.ID)...)
+		return err
+	}
+	n := len(a.updateArgs) - 2 // the WHERE's two arguments stay last
+	a.update += ", " + sets
+	a.updateArgs = append(a.updateArgs[:n:n], append(args, a.updateArgs[n:]...)...)
+	return nil
 }
 
-// history appends a transition row.
+// flush runs the pending UPDATE of the claim on the version it was loaded
+// at; a claim changed meanwhile is a conflict.
+func (a *applyCtx) flush() error {
+	if a.update == "" {
+		return nil
+	}
+	n, err := execRaw(a.tx, a.update+` WHERE id = ? AND version = ?`, a.updateArgs...)
+	a.update, a.updateArgs = "", nil
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return ErrConflict
+	}
+	return nil
+}
+
+// history appends a transition row, after the claim's pending UPDATE.
 func (a *applyCtx) history(kind string, from, to Status) error {
+	if err := a.flush(); err != nil {
+		return err
+	}
 	detail := ""
 	if len(a.detail) > 0 {
 		b, _ := json.Marshal(a.detail)
