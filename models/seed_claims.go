@@ -395,7 +395,11 @@ type seedTimes struct {
 func seedClaimTimes(status Status, created, updated, now time.Time, r *rand.Rand) seedTimes {
 	var t seedTimes
 	future := func() int64 { return Ms(now.Add(time.Duration(1+r.IntN(7*24)) * time.Hour)) }
-	sub := Ms(created.Add(time.Hour))
+	submitted := created.Add(time.Hour)
+	if submitted.After(updated) {
+		submitted = updated // never after its last change, nor in the future
+	}
+	sub := Ms(submitted)
 	switch status {
 	case StatusEditing:
 		if r.IntN(4) == 0 {
