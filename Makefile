@@ -43,9 +43,9 @@ lint: ## go vet and gofmt
 bench: build ## Seed (or reuse) a 1M-claim database and measure the server under load
 	./scripts/bench.sh
 
-bench-go: ## Go benchmarks of the hot pieces (engine apply, deadlines, list rendering)
+bench-go: ## Go benchmarks of the hot pieces (engine apply, deadlines, list rendering, an email)
 	$(GO) test ./models/ -run XXX -bench . -benchtime 2000x
-	$(GO) test ./views/claims/ -run XXX -bench . -benchmem
+	$(GO) test ./views/claims/ ./views/emails/ -run XXX -bench . -benchmem
 
 clean: ## Remove build output
 	rm -rf bin test-output
