@@ -670,6 +670,30 @@ func TestHolidayCalendar(t *testing.T) {
 	handlertest.WantStatus(t, op.Get("/admin/holidays/2026-03-16/remove"), http.StatusNotFound)
 }
 
+// A message still queued is stored as its facts; the log renders it for
+// the operator: its subject in the list, its text with the link hidden.
+func TestMailLogRendersAQueuedMessage(t *testing.T) {
+	t.Parallel()
+	env := handlertest.New(t)
+	op := admOperator(t, env)
+	revID := env.UserID(t, handlertest.ReviewerEmail)
+	handlertest.WantStatus(t, op.PostForm(fmt.Sprintf("/admin/users/%d/link", revID), nil), http.StatusSeeOther)
+	if n := env.QueryInt(t, `SELECT count(*) FROM outbox WHERE state = 'queued' AND subject = '' AND data <> ''`); n != 1 {
+		t.Fatalf("%d messages queued as facts, want 1", n)
+	}
+	list := op.Get("/admin/mail?state=queued")
+	handlertest.WantStatus(t, list, http.StatusOK)
+	row := list.Doc().Find(`[data-testid="mail"] tbody tr`)
+	if row.Length() != 1 || !strings.Contains(row.Text(), "Set a new password for CPOR Claims") {
+		t.Fatalf("queued messages: %q", row.Text())
+	}
+	href, _ := row.Find(`a[href^="/admin/mail/"]`).Attr("href")
+	text := op.Get(href).Doc().Find(`[data-testid="mail-text"]`).Text()
+	if !strings.Contains(text, "[link hidden]") || strings.Contains(text, "/account/password/") || !strings.Contains(text, "Set a new password") {
+		t.Errorf("queued message text: %q", text)
+	}
+}
+
 func TestMailLogShowsAFailureAndResendsIt(t *testing.T) {
 	t.Parallel()
 	env := handlertest.New(t, handlertest.WithWorker(func(w *models.Worker) { w.MaxAttempts = 1 }))

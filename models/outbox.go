@@ -94,16 +94,7 @@ func (s *Store) render(m *OutboxMessage) error {
 	if s.compose == nil {
 		return fmt.Errorf("no mail composer configured")
 	}
-	var data any
-	var err error
-	switch m.Kind {
-	case "password_reset", "invitation":
-		var d AccountMail
-		err, data = json.Unmarshal([]byte(m.Data), &d), d
-	default:
-		var d ClaimMail
-		err, data = json.Unmarshal([]byte(m.Data), &d), d
-	}
+	data, err := decodeMailData(m.Kind, m.Data)
 	if err != nil {
 		return fmt.Errorf("%s mail %d data: %w", m.Kind, m.ID, err)
 	}
@@ -113,6 +104,19 @@ func (s *Store) render(m *OutboxMessage) error {
 	}
 	m.Subject, m.TextBody, m.HTMLBody = subject, text, html
 	return nil
+}
+
+// decodeMailData turns stored facts back into the type the kind's composer
+// expects: account emails carry AccountMail, every other kind ClaimMail.
+func decodeMailData(kind, data string) (any, error) {
+	if kind == "password_reset" || kind == "invitation" {
+		var d AccountMail
+		err := json.Unmarshal([]byte(data), &d)
+		return d, err
+	}
+	var d ClaimMail
+	err := json.Unmarshal([]byte(data), &d)
+	return d, err
 }
 
 // renderSubjects fills in the subjects of listed messages not yet rendered.
