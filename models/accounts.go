@@ -20,6 +20,12 @@ const (
 	PurposeInvite = "invite"
 )
 
+// The kinds of account email; their Data is AccountMail.
+const (
+	MailPasswordReset = "password_reset"
+	MailInvitation    = "invitation"
+)
+
 // AccountMail is the Data of password-reset and invitation emails.
 type AccountMail struct {
 	Name      string
@@ -42,9 +48,9 @@ func (s *Store) issueAccountLink(tx *gorm.DB, u *User, purpose string, inviter *
 	token, hash := newSecret()
 	now := s.Now()
 	ttl := ResetLinkTTL
-	kind := "password_reset"
+	kind := MailPasswordReset
 	if purpose == PurposeInvite {
-		ttl, kind = InviteLinkTTL, "invitation"
+		ttl, kind = InviteLinkTTL, MailInvitation
 	}
 	if err := tx.Exec(`INSERT INTO account_tokens (hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		blob(hash), u.ID, purpose, Ms(now), Ms(now.Add(ttl))).Error; err != nil {

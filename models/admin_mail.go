@@ -1,9 +1,6 @@
 package models
 
-import (
-	"context"
-	"strings"
-)
+import "context"
 
 // MailMessage returns one outbox message for an operator to read. Personal
 // links (a customer's decision link, a password link) are hidden whether or
@@ -20,9 +17,7 @@ func (s *Store) MailMessage(ctx context.Context, id int64) (*OutboxMessage, erro
 	if err := s.render(&m); err != nil {
 		return nil, err
 	}
-	if m.Secret != "" {
-		m.TextBody = strings.ReplaceAll(m.TextBody, m.Secret, "[link hidden]")
-	}
+	m.hideSecret("[link hidden]")
 	m.HTMLBody, m.Data, m.Secret = "", "", ""
 	return &m, nil
 }

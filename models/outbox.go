@@ -109,7 +109,7 @@ func (s *Store) render(m *OutboxMessage) error {
 // decodeMailData turns stored facts back into the type the kind's composer
 // expects: account emails carry AccountMail, every other kind ClaimMail.
 func decodeMailData(kind, data string) (any, error) {
-	if kind == "password_reset" || kind == "invitation" {
+	if kind == MailPasswordReset || kind == MailInvitation {
 		var d AccountMail
 		err := json.Unmarshal([]byte(data), &d)
 		return d, err
@@ -189,21 +189,25 @@ func (s *Store) dueMail(ctx context.Context, now time.Time, n int) ([]OutboxMess
 	return out, err
 }
 
+// hideSecret replaces the message's personal link in its bodies.
+func (m *OutboxMessage) hideSecret(with string) {
+	if m.Secret != "" {
+		m.TextBody, m.HTMLBody = strings.ReplaceAll(m.TextBody, m.Secret, with), strings.ReplaceAll(m.HTMLBody, m.Secret, with)
+	}
+}
+
 // markSent records a delivery and keeps the message as it was sent, less the
 // personal link.
 func (s *Store) markSent(ctx context.Context, m *OutboxMessage) error {
-	text, html := m.TextBody, m.HTMLBody
-	if m.Secret != "" {
-		const removed = "[link removed after delivery]"
-		text, html = strings.ReplaceAll(text, m.Secret, removed), strings.ReplaceAll(html, m.Secret, removed)
-	}
+	m.hideSecret("[link removed after delivery]")
 	return s.w(ctx).Exec(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '',
-		subject = ?, text_body = ?, html_body = ?, data = '', secret = '' WHERE id = ?`, Ms(s.Now()), m.Subject, text, html, m.ID).Error
+		subject = ?, text_body = ?, html_body = ?, data = '', secret = '' WHERE id = ?`, Ms(s.Now()), m.Subject, m.TextBody, m.HTMLBody, m.ID).Error
 }
 
 // markFailedAttempt records a failed attempt: retrying with backoff, or
 // failed for good once the attempts are used up. A message rendered for the
-// attempt keeps its rendering, so a failed one can be read in the mail log.
+// attempt keeps its rendering (and no longer needs its facts), so a failed
+// one can be read in the mail log; one that could not be rendered keeps its facts.
 func (s *Store) markFailedAttempt(ctx context.Context, m OutboxMessage, cause error, maxAttempts int, base time.Duration) error {
 	attempts := m.Attempts + 1
 	state := MailRetrying
@@ -215,10 +219,7 @@ func (s *Store) markFailedAttempt(ctx context.Context, m OutboxMessage, cause er
 	if len(msg) > 500 {
 		msg = msg[:500]
 	}
-	if m.Subject == "" {
-		return s.w(ctx).Exec(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`,
-			state, attempts, Ms(next), msg, m.ID).Error
-	}
 	return s.w(ctx).Exec(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?,
-		subject = ?, text_body = ?, html_body = ?, data = '' WHERE id = ?`, state, attempts, Ms(next), msg, m.Subject, m.TextBody, m.HTMLBody, m.ID).Error
+		subject = ?, text_body = ?, html_body = ?, data = CASE WHEN ? = '' THEN data ELSE '' END WHERE id = ?`,
+		state, attempts, Ms(next), msg, m.Subject, m.TextBody, m.HTMLBody, m.Subject, m.ID).Error
 }
