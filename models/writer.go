@@ -114,7 +114,14 @@ func (p *writerPool) commitGroupLocked() error {
 	return g.err
 }
 
+// Statements on the writer run without the caller's cancellation. With a
+// cancellable context the driver runs every Exec on a goroutine of its own
+// and waits for it (a thread hand-off per statement, while every other
+// writer waits); and a transaction that holds the writer should finish, not
+// stop half-way because a browser went away.
+
 func (p *writerPool) exec(ctx context.Context, query string, args []any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if multiStatement(query, args) {
 		return p.conn.ExecContext(ctx, query)
 	}
@@ -129,6 +136,7 @@ func (p *writerPool) exec(ctx context.Context, query string, args []any) (sql.Re
 }
 
 func (p *writerPool) query(ctx context.Context, query string, args []any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	st, cached, err := p.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -272,6 +280,7 @@ func (t *writerTx) QueryContext(ctx context.Context, query string, args ...any) 
 }
 
 func (t *writerTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	st, cached, err := t.p.stmt(ctx, query)
 	if err != nil {
 		return t.p.conn.QueryRowContext(ctx, query, args...)
