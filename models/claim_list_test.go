@@ -143,13 +143,19 @@ func TestDueWeekCount(t *testing.T) {
 
 // TestExportMatchesListAcrossBatches: the export, read ahead in batches on
 // another goroutine, gives every claim of the list once, in the list's
-// order; a writer that fails part-way stops it with that error.
+// order, each with its tenant's name (names are remembered across batches);
+// a writer that fails part-way stops it with that error.
 func TestExportMatchesListAcrossBatches(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	for range 600 {
 		f.draft(f.key())
 	}
+	// Three tenants spread over the claims, so every batch repeats names
+	// already looked up and meets some for the first time.
+	f.exec(`INSERT INTO tenants (id, name, updated_at) VALUES ('tenant-a', 'Alpha Ltd', 0), ('tenant-b', 'Béta Kft.', 0)`)
+	f.exec(`UPDATE claims SET tenant_id = CASE id % 3 WHEN 0 THEN 'tenant-a' WHEN 1 THEN 'tenant-b' ELSE tenant_id END`)
+	wantName := map[string]string{"tenant-a": "Alpha Ltd", "tenant-b": "Béta Kft.", fxTenant: f.str(`SELECT name FROM tenants WHERE id = ?`, fxTenant)}
 	v := viewerOf(f.admin)
 	var listed []int64
 	for after := ""; ; {
@@ -167,6 +173,9 @@ func TestExportMatchesListAcrossBatches(t *testing.T) {
 	var exported []int64
 	if err := f.s.ExportClaims(f.ctx, v, models.ListFilter{}, func(r *models.ExportRow) error {
 		exported = append(exported, r.ID)
+		if want := wantName[r.TenantID]; r.TenantName != want || want == "" {
+			t.Errorf("%s: tenant %s named %q, want %q", r.Number(), r.TenantID, r.TenantName, want)
+		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
