@@ -2,11 +2,10 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // QueueFilter selects the review queue.
@@ -47,7 +46,8 @@ func (r QueueRow) Overdue(now time.Time) bool {
 	return false
 }
 
-func (s *Store) queueQuery(db *gorm.DB, f QueueFilter, now time.Time) *gorm.DB {
+// queueWhere is the queue's FROM and WHERE for a filter.
+func queueWhere(f QueueFilter, now time.Time) (string, []any) {
 	// Each filter has the index that serves it, named because the planner
 	// otherwise prefers a skip-scan and a sort on a million rows: oldest
 	// first is a walk of claims_review_queue (status, status_at) for one
@@ -78,28 +78,35 @@ func (s *Store) queueQuery(db *gorm.DB, f QueueFilter, now time.Time) *gorm.DB {
 	if cond, cargs, cindex := searchCondition(f.Search); cond != "" {
 		index, where, args = cindex, append(where, cond), append(args, cargs...)
 	}
+	if at, id, ok := parseCursor(f.After); ok {
+		where, args = append(where, "(c.status_at, c.id) > (?, ?)"), append(args, at, id)
+	}
 	table := "claims c"
 	if index != "" {
 		table += " INDEXED BY " + index
 	}
 	// CROSS JOIN keeps claims the outer loop.
-	return db.Table(table).Joins("CROSS JOIN organisations o ON o.id = c.organisation_id").
-		Where(strings.Join(where, " AND "), args...)
+	return table + " CROSS JOIN organisations o ON o.id = c.organisation_id WHERE " + strings.Join(where, " AND "), args
 }
 
 // ReviewQueue lists the claims the program works on, oldest first (by the
-// time they entered their status), with keyset pagination.
+// time they entered their status), with keyset pagination. Rows are scanned
+// by hand, as the claim list's are: GORM's reflection was a third of the query's cost.
 func (s *Store) ReviewQueue(ctx context.Context, f QueueFilter) ([]QueueRow, string, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	q := s.queueQuery(s.r(ctx), f, s.Now()).Select(`c.id, c.name, o.name AS org_name, c.domain, c.status, c.program_id,
-		c.status_at, c.review_due_at, c.customer_mail_failed, ` + competingSQL + ` AS competing`)
-	if at, id, ok := parseCursor(f.After); ok {
-		q = q.Where("(c.status_at, c.id) > (?, ?)", at, id)
-	}
-	var rows []QueueRow
-	if err := q.Order("c.status_at, c.id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
+	from, args := queueWhere(f, s.Now())
+	rows := make([]QueueRow, 0, f.Limit+1)
+	err := queryRaw(s.r(ctx), `SELECT c.id, c.name, o.name, c.domain, c.status, c.program_id, c.status_at, c.review_due_at,
+		c.customer_mail_failed, `+competingSQL+` FROM `+from+` ORDER BY c.status_at, c.id LIMIT ?`, append(args, f.Limit+1),
+		func(rs *sql.Rows) error {
+			rows = append(rows, QueueRow{})
+			r := &rows[len(rows)-1]
+			return rs.Scan(&r.ID, &r.Name, &r.OrgName, &r.Domain, &r.Status, &r.ProgramID, &r.StatusAt, &r.ReviewDueAt,
+				&r.CustomerMailFailed, &r.Competing)
+		})
+	if err != nil {
 		return nil, "", err
 	}
 	next := ""
