@@ -143,7 +143,7 @@ func TestDueWeekCount(t *testing.T) {
 
 // TestExportMatchesListAcrossBatches: the export, read ahead in batches on
 // another goroutine, gives every claim of the list once, in the list's
-// order, each with its tenant's name (names are remembered across batches);
+// order, each with its tenant's name (tenants recurring across batches);
 // a writer that fails part-way stops it with that error.
 func TestExportMatchesListAcrossBatches(t *testing.T) {
 	t.Parallel()
