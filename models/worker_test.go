@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -47,6 +48,51 @@ func TestWorkerDeliversAndBeats(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("%d files after a second pass", len(entries))
+	}
+}
+
+// failingOnce fails the nth message it is given and hands the others on.
+type failingOnce struct {
+	n, fail int
+	next    models.Sender
+}
+
+func (f *failingOnce) Send(ctx context.Context, from string, m *models.OutboxMessage) error {
+	if f.n++; f.n == f.fail {
+		return errors.New("452 mailbox full")
+	}
+	return f.next.Send(ctx, from, m)
+}
+
+// TestWorkerRecordsEverySendOfABatch: more messages than one delivery batch,
+// one of them refused by the server: every delivered one is recorded sent
+// (its link blanked), the refused one waits for its retry, and a second
+// pass sends none of the delivered ones again.
+func TestWorkerRecordsEverySendOfABatch(t *testing.T) {
+	t.Parallel()
+	db, store, _ := foundationStore(t)
+	dir := filepath.Join(t.TempDir(), "mail")
+	w := models.NewWorker(store, &failingOnce{fail: 7, next: models.FileSender{Dir: dir}}, "no-reply@cpor.test", quietLog())
+	ctx := context.Background()
+	const queued = 63 // a batch of 50 and part of another
+	for range queued {
+		if err := store.RequestPasswordReset(ctx, models.Actor{}, "admin@contoso-partner.test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		if err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != queued-1 {
+		t.Errorf("%d files delivered, want %d", len(entries), queued-1)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM outbox WHERE state = 'sent' AND secret = '' AND attempts = 1 AND sent_at IS NOT NULL`); n != queued-1 {
+		t.Errorf("%d messages recorded sent, want %d", n, queued-1)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM outbox WHERE state = 'retrying' AND last_error LIKE '%mailbox full%'`); n != 1 {
+		t.Errorf("%d messages waiting for a retry, want the refused one", n)
 	}
 }
 
