@@ -114,12 +114,12 @@ func (p *writerPool) commitGroupLocked() error {
 	return g.err
 }
 
-// Statements on the writer run without the caller's cancellation. With a
-// cancellable context the driver runs every Exec on a goroutine of its own
-// and waits for it (a thread hand-off per statement, while every other
-// writer waits); and a transaction that holds the writer should finish, not
-// stop half-way because a browser went away.
-
+// exec runs a statement on the writer, without the caller's cancellation
+// (as query and writerTx.QueryRowContext do). With a cancellable context the
+// driver runs every Exec on a goroutine of its own and waits for it (a
+// thread hand-off per statement, while every other writer waits); and a
+// transaction that holds the writer should finish, not stop half-way
+// because a browser went away.
 func (p *writerPool) exec(ctx context.Context, query string, args []any) (sql.Result, error) {
 	ctx = context.WithoutCancel(ctx)
 	if multiStatement(query, args) {
