@@ -60,8 +60,16 @@ const competingSQL = `CASE WHEN c.key_shared THEN EXISTS (SELECT 1 FROM claim_li
 	AND x.organisation_id <> me.organisation_id AND x.state IN ` + competingStatesSQL + `
 	WHERE me.claim_id = c.id AND me.state IN ` + openStatesSQL + `) ELSE 0 END`
 
+// nextDeadlineSQL is the generated column next_deadline (migration 4),
+// spelt out: the list reads it from the columns it is made of, which the
+// list's index holds (migration 16), where c.next_deadline would fetch the
+// table row. TestNextDeadlineSQLMatchesColumn keeps the two equal.
+const nextDeadlineSQL = `CASE WHEN c.status = 'consent' THEN c.consent_due_at
+	WHEN c.status = 'action_required' THEN c.info_due_at
+	WHEN c.status = 'rejected' AND c.disputed = 0 THEN c.dispute_until END`
+
 const listColumns = `c.id, c.name, c.domain, c.tenant_id, c.status, c.reason, c.program_id, c.location_id,
-	c.created_at, c.updated_at, c.next_deadline, c.submission_requested_at, ` + competingSQL + ` AS competing`
+	c.created_at, c.updated_at, ` + nextDeadlineSQL + `, c.submission_requested_at, ` + competingSQL + ` AS competing`
 
 // sortSpec is the column and direction of a sort.
 func sortSpec(sort string) (col string, asc bool) {

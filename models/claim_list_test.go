@@ -195,3 +195,72 @@ func TestExportMatchesListAcrossBatches(t *testing.T) {
 		t.Errorf("a writer failing at row 300: export returned %v after %d rows", err, n)
 	}
 }
+
+// TestListDeadlineEveryStatus: the list and the export show each claim's
+// next deadline as the database's next_deadline column defines it, in every
+// status — including a rejection whose dispute was upheld (no deadline left).
+// The list spells the column's rule out to read it from its index
+// (nextDeadlineSQL); this is what keeps the two the same.
+func TestListDeadlineEveryStatus(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for st := range fxPaths {
+		f.claimIn(st)
+	}
+	upheld := f.claimIn(models.StatusDisputed)
+	f.do(f.reviewer, upheld, models.ActUphold)
+
+	want := map[int64]int64{}
+	withDeadline := 0
+	rows, err := f.db.R.Raw(`SELECT id, coalesce(next_deadline, 0) FROM claims
+		WHERE organisation_id = (SELECT organisation_id FROM users WHERE email = ?)`, fxAdmin).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, d int64
+		if err := rows.Scan(&id, &d); err != nil {
+			t.Fatal(err)
+		}
+		want[id] = d
+		if d != 0 {
+			withDeadline++
+		}
+	}
+	rows.Close()
+	if withDeadline < 3 || want[upheld] != 0 {
+		t.Fatalf("fixture: %d claims with a deadline (want consent, action required, rejected), upheld %d", withDeadline, want[upheld])
+	}
+	v := viewerOf(f.person(fxAdmin))
+	page, err := f.s.ListClaims(f.ctx, v, models.ListFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Rows) != len(want) {
+		t.Fatalf("list shows %d claims, want %d", len(page.Rows), len(want))
+	}
+	check := func(where string, id int64, got models.Time) {
+		t.Helper()
+		var ms int64
+		if !got.IsZero() {
+			ms = got.UnixMilli()
+		}
+		if ms != want[id] {
+			t.Errorf("%s: claim %d (%s) deadline %d, want %d", where, id, f.claim(id).Status, ms, want[id])
+		}
+	}
+	for _, r := range page.Rows {
+		check("list", r.ID, r.NextDeadline)
+	}
+	exported := 0
+	if err := f.s.ExportClaims(f.ctx, v, models.ListFilter{}, func(r *models.ExportRow) error {
+		exported++
+		check("export", r.ID, r.NextDeadline)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if exported != len(want) {
+		t.Errorf("export wrote %d claims, want %d", exported, len(want))
+	}
+}

@@ -542,6 +542,22 @@ CREATE INDEX claims_queue_shared ON claims(status_at, id)
 	`
 ALTER TABLE outbox ADD COLUMN data TEXT NOT NULL DEFAULT '';
 `,
+	// 16: the list's newest-first index carries every column the list and
+	// the CSV export read, so reading an organisation's claims in list order
+	// walks this index's pages in sequence instead of looking up each
+	// claim's row at a random page of the table (the export's statement:
+	// 0.40 → 0.13 s for 100,000 claims in the sqlite3 shell). Every change
+	// to a claim moves its updated_at, so this entry was rewritten on every
+	// write already; it is wider now, not written more often. It holds the
+	// columns next_deadline is made of, not next_deadline: SQLite reads a
+	// virtual column from the table row even when an index holds it.
+	`
+DROP INDEX claims_org_updated;
+CREATE INDEX claims_org_updated ON claims(organisation_id, updated_at DESC, id DESC,
+	name, domain, tenant_id, status, reason, program_id, location_id, created_at,
+	consent_due_at, info_due_at, dispute_until, disputed, submission_requested_at, key_shared,
+	customer_contact_name, customer_contact_email);
+`,
 }
 
 // LatestSchema is the version a fully migrated database has.
