@@ -62,6 +62,9 @@ type claimChecker struct {
 	errs FieldErrors
 	// data holds message fields, e.g. the claim number of a same-key claim.
 	data map[string]map[string]any
+	// submit makes the line checks those of Submit claim: no empty list,
+	// no retired product even if the draft already had it.
+	submit bool
 }
 
 func (k *claimChecker) add(field, msg string) { k.errs.Add(field, msg) }
@@ -134,7 +137,7 @@ func (k *claimChecker) checkSave(in *ClaimInput, who Who, existing *Claim) {
 		k.add("name", "err.too_long_120")
 	}
 	if progOK {
-		k.checkLines(in, prog, tenant, tenantOK, existing, false)
+		k.checkLines(in, prog, tenant, tenantOK, existing)
 	}
 }
 
@@ -149,7 +152,8 @@ func (k *claimChecker) checkLocation(locationID, programID int64, who Who) {
 // checkLines checks workloads (Microsoft 365) or product/subscription lines
 // (Business Applications). A retired workload already on a draft may stay
 // on it but blocks submission.
-func (k *claimChecker) checkLines(in *ClaimInput, prog Program, tenant string, tenantOK bool, existing *Claim, submit bool) {
+func (k *claimChecker) checkLines(in *ClaimInput, prog Program, tenant string, tenantOK bool, existing *Claim) {
+	submit := k.submit
 	kept := map[int64]bool{}
 	if existing != nil {
 		queryRaw(k.db, `SELECT product_id FROM claim_lines WHERE claim_id = ?`, []any{existing.ID}, func(r *sql.Rows) error {
@@ -283,9 +287,8 @@ func (s *Store) submitChecks(db *gorm.DB, who Who, c *Claim, lines []Line) error
 	}
 	in := InputOf(c, lines)
 	who.OrgID = c.OrganisationID
+	k.submit = true
 	k.checkSave(&in, who, c)
-	prog, _ := k.ref.Program(c.ProgramID)
-	k.checkLines(&in, prog, c.TenantID, true, c, true)
 	k.checkSubmit(&in, c.ID)
 	return k.result()
 }
