@@ -22,6 +22,7 @@ type caches struct {
 	refV     int64
 	locs     map[int64]locEntry    // by organisation
 	dueWeek  map[string]countEntry // by dueWeekKey
+	overdue  countEntry            // the review queue's overdue count
 }
 
 // countEntry is a count exact at version v until the instant until.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // QueueFilter selects the review queue.
@@ -142,11 +144,45 @@ func (s *Store) ReviewQueueCounts(ctx context.Context) (*QueueCounts, error) {
 		qc.ByStatus[b.Status] = b.N
 		qc.All += b.N
 	}
-	if err := db.Raw(`SELECT count(*) FROM claims WHERE status IN ('submitted','under_review','disputed') AND review_due_at <= ?`, Ms(now)).Scan(&qc.Overdue).Error; err != nil {
+	var err error
+	if qc.Overdue, err = s.overdueCount(db, now); err != nil {
 		return nil, err
 	}
 	if err := db.Raw(`SELECT count(*) FROM claims WHERE customer_mail_failed = 1 AND status = 'consent'`).Scan(&qc.MailFailed).Error; err != nil {
 		return nil, err
 	}
 	return qc, nil
+}
+
+// overdueCount counts the claims whose review is overdue. The count is kept
+// until a claim enters or leaves review or its due date changes (the
+// "overdue" cache version, moved by triggers) or the next due date passes.
+func (s *Store) overdueCount(db *gorm.DB, now time.Time) (int64, error) {
+	var ver int64
+	if err := queryRaw(db, `SELECT v FROM cache_versions WHERE name = 'overdue'`, nil,
+		func(r *sql.Rows) error { return r.Scan(&ver) }); err != nil {
+		return 0, err
+	}
+	s.cache.mu.Lock()
+	e := s.cache.overdue
+	s.cache.mu.Unlock()
+	if e.v == ver && now.Before(e.until) {
+		return e.n, nil
+	}
+	var n int64
+	var next sql.NullInt64 // the first due date still ahead: the count grows then
+	if err := queryRaw(db, `SELECT
+		(SELECT count(*) FROM claims WHERE status IN ('submitted','under_review','disputed') AND review_due_at <= ?),
+		(SELECT min(review_due_at) FROM claims WHERE status IN ('submitted','under_review','disputed') AND review_due_at > ?)`,
+		[]any{Ms(now), Ms(now)}, func(r *sql.Rows) error { return r.Scan(&n, &next) }); err != nil {
+		return 0, err
+	}
+	until := now.Add(24 * time.Hour)
+	if next.Valid {
+		until = minTime(until, time.UnixMilli(next.Int64))
+	}
+	s.cache.mu.Lock()
+	s.cache.overdue = countEntry{n: n, v: ver, until: until}
+	s.cache.mu.Unlock()
+	return n, nil
 }

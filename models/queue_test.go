@@ -74,3 +74,44 @@ func TestReviewQueueFiltersAndPages(t *testing.T) {
 		t.Errorf("overdue: %v, want %v", got, ids[3])
 	}
 }
+
+// TestReviewQueueOverdueCount: the queue's "overdue" count grows at the
+// instant a review falls due and drops as soon as a claim leaves review,
+// though it is kept between page views.
+func TestReviewQueueOverdueCount(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var ids []int64
+	for range 3 {
+		id := f.draft()
+		f.do(f.admin, id, models.ActSubmit)
+		ids = append(ids, id)
+		f.clock.Advance(24 * time.Hour)
+	}
+	overdue := func(want int64, when string) {
+		t.Helper()
+		c, err := f.s.ReviewQueueCounts(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _, err := f.s.ReviewQueue(f.ctx, models.QueueFilter{Overdue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Overdue != want || int64(len(rows)) != want {
+			t.Errorf("%s: overdue count %d, filter shows %d, want %d", when, c.Overdue, len(rows), want)
+		}
+	}
+	overdue(0, "just submitted")
+	first, last := f.claim(ids[0]).ReviewDueAt.Time, f.claim(ids[2]).ReviewDueAt.Time
+	f.clock.Set(first.Add(-time.Millisecond))
+	overdue(0, "a millisecond before the first review is due")
+	f.clock.Set(first)
+	overdue(1, "when the first review is due")
+	f.clock.Set(last)
+	overdue(3, "when the last review is due")
+	f.do(f.reviewer, ids[1], models.ActStartReview)
+	overdue(3, "one under review")
+	f.do(f.reviewer, ids[1], models.ActApprove)
+	overdue(2, "one approved")
+}
