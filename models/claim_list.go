@@ -63,7 +63,7 @@ const competingSQL = `CASE WHEN c.key_shared THEN EXISTS (SELECT 1 FROM claim_li
 // nextDeadlineSQL is the generated column next_deadline (migration 4),
 // spelt out: the list reads it from the columns it is made of, which the
 // list's index holds (migration 16), where c.next_deadline would fetch the
-// table row. TestNextDeadlineSQLMatchesColumn keeps the two equal.
+// table row. TestListDeadlineEveryStatus keeps the two equal.
 const nextDeadlineSQL = `CASE WHEN c.status = 'consent' THEN c.consent_due_at
 	WHEN c.status = 'action_required' THEN c.info_due_at
 	WHEN c.status = 'rejected' AND c.disputed = 0 THEN c.dispute_until END`
