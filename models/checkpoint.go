@@ -75,7 +75,7 @@ func (c *checkpointer) run() {
 			// runs inside a COMMIT, with no write in progress, so it copies
 			// everything and the next write starts the WAL over: these
 			// passes step aside for it. On 30,000 deadlines the WAL peaked
-			// at 240–540 MB with them, at 95 MB without. Once writes stop,
+			// at 200–610 MB with them, at 95 MB without. Once writes stop,
 			// a pass finishes the copy.
 			if st, err := os.Stat(c.wal); err == nil && st.Size() > walSizeLimit {
 				if st.Size() != lastSize {
