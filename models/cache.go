@@ -32,6 +32,16 @@ type countEntry struct {
 	until time.Time
 }
 
+// fresh reports whether the count still holds at version v and instant now.
+func (e countEntry) fresh(v int64, now time.Time) bool { return e.v == v && now.Before(e.until) }
+
+// cacheVersion reads one of the versions triggers move (cache_versions).
+func cacheVersion(db *gorm.DB, name string) (int64, error) {
+	var v int64
+	err := queryRaw(db, `SELECT v FROM cache_versions WHERE name = ?`, []any{name}, func(r *sql.Rows) error { return r.Scan(&v) })
+	return v, err
+}
+
 type sessionEntry struct {
 	p       Principal
 	v       int64

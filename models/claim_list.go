@@ -381,16 +381,15 @@ func (s *Store) PartnerDashboard(ctx context.Context, v Viewer) (*Dashboard, err
 // the window. Deadlines fall on a few instants (midnights), so a count
 // lasts until the next one.
 func (s *Store) dueWeek(db *gorm.DB, v Viewer, now time.Time) (int64, error) {
-	var ver int64
-	if err := queryRaw(db, `SELECT v FROM cache_versions WHERE name = 'deadlines'`, nil,
-		func(r *sql.Rows) error { return r.Scan(&ver) }); err != nil {
+	ver, err := cacheVersion(db, "deadlines")
+	if err != nil {
 		return 0, err
 	}
 	key := dueWeekKey(v)
 	s.cache.mu.Lock()
 	e, ok := s.cache.dueWeek[key]
 	s.cache.mu.Unlock()
-	if ok && e.v == ver && now.Before(e.until) {
+	if ok && e.fresh(ver, now) {
 		return e.n, nil
 	}
 	from, to := Ms(now), Ms(now.Add(7*24*time.Hour))
@@ -400,7 +399,7 @@ func (s *Store) dueWeek(db *gorm.DB, v Viewer, now time.Time) (int64, error) {
 	// now) and the first that can enter it (at or after its end), over the
 	// whole organisation: for a user's scope that can only end the entry early.
 	var leaves, enters sql.NullInt64
-	err := queryRaw(db, `SELECT (SELECT count(*) FROM claims c WHERE `+where+`),
+	err = queryRaw(db, `SELECT (SELECT count(*) FROM claims c WHERE `+where+`),
 		(SELECT min(next_deadline) FROM claims WHERE organisation_id = ? AND next_deadline >= ?),
 		(SELECT min(next_deadline) FROM claims WHERE organisation_id = ? AND next_deadline >= ?)`,
 		append(args, v.OrgID, from, v.OrgID, to), func(r *sql.Rows) error { return r.Scan(&n, &leaves, &enters) })

@@ -54,6 +54,10 @@ func (s Status) Open() bool {
 // openStatesSQL is the same set for SQL (it must match the partial index).
 const openStatesSQL = `('editing','submitted','under_review','action_required','disputed','consent','official')`
 
+// reviewDueStatesSQL are the states a review is due in (the queue's
+// "overdue"; it must match the partial index claims_review_due).
+const reviewDueStatesSQL = `('submitted','under_review','disputed')`
+
 // competingStatesSQL are the states in which another organisation's line
 // makes a claim competing: drafts are nobody's business yet.
 const competingStatesSQL = `('submitted','under_review','action_required','disputed','consent','official')`

@@ -71,7 +71,7 @@ func queueWhere(f QueueFilter, now time.Time) (string, []any) {
 	}
 	if f.Overdue {
 		index = "claims_review_due"
-		where, args = append(where, "c.status IN ('submitted','under_review','disputed') AND c.review_due_at <= ?"), append(args, Ms(now))
+		where, args = append(where, "c.status IN "+reviewDueStatesSQL+" AND c.review_due_at <= ?"), append(args, Ms(now))
 	}
 	if f.MailFailed {
 		index = "claims_mail_failed"
@@ -158,22 +158,21 @@ func (s *Store) ReviewQueueCounts(ctx context.Context) (*QueueCounts, error) {
 // until a claim enters or leaves review or its due date changes (the
 // "overdue" cache version, moved by triggers) or the next due date passes.
 func (s *Store) overdueCount(db *gorm.DB, now time.Time) (int64, error) {
-	var ver int64
-	if err := queryRaw(db, `SELECT v FROM cache_versions WHERE name = 'overdue'`, nil,
-		func(r *sql.Rows) error { return r.Scan(&ver) }); err != nil {
+	ver, err := cacheVersion(db, "overdue")
+	if err != nil {
 		return 0, err
 	}
 	s.cache.mu.Lock()
 	e := s.cache.overdue
 	s.cache.mu.Unlock()
-	if e.v == ver && now.Before(e.until) {
+	if e.fresh(ver, now) {
 		return e.n, nil
 	}
 	var n int64
 	var next sql.NullInt64 // the first due date still ahead: the count grows then
 	if err := queryRaw(db, `SELECT
-		(SELECT count(*) FROM claims WHERE status IN ('submitted','under_review','disputed') AND review_due_at <= ?),
-		(SELECT min(review_due_at) FROM claims WHERE status IN ('submitted','under_review','disputed') AND review_due_at > ?)`,
+		(SELECT count(*) FROM claims WHERE status IN `+reviewDueStatesSQL+` AND review_due_at <= ?),
+		(SELECT min(review_due_at) FROM claims WHERE status IN `+reviewDueStatesSQL+` AND review_due_at > ?)`,
 		[]any{Ms(now), Ms(now)}, func(r *sql.Rows) error { return r.Scan(&n, &next) }); err != nil {
 		return 0, err
 	}
